@@ -1,0 +1,159 @@
+"""Training configuration: every setting, its default and its validation, in one place.
+
+The CLI flags mirror these field names (``dim`` is ``--dim``, ``min_count`` is
+``--min-count``), and :class:`fastw2v.Word2Vec` takes them as keyword arguments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+MODELS = ("cbow", "skipgram")
+
+#: word2vec.c's default starting learning rates: CBOW averages its context, so
+#: its gradient per input row is smaller and it tolerates a larger step.
+DEFAULT_ALPHA = {"cbow": 0.05, "skipgram": 0.025}
+
+#: gensim's aliases, accepted by :class:`fastw2v.Word2Vec` for users who come
+#: from ``gensim.models.Word2Vec``.
+GENSIM_ALIASES = {"vector_size": "dim", "workers": "threads"}
+
+
+class ConfigError(ValueError):
+    """A setting is out of range or of the wrong type; the message names it."""
+
+
+def default_threads() -> int:
+    """All cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Validated settings of one training run.
+
+    Attributes
+    ----------
+    model : {"cbow", "skipgram"}
+        CBOW predicts the centre word from the mean of its context rows;
+        skip-gram predicts each context word from the centre word's row.
+    dim : int
+        Length of the word vectors.
+    window : int
+        Largest distance between the centre word and a context word. Each
+        centre word draws its own window uniformly from ``1..window``, as in
+        word2vec.c, which weights near words more than far ones.
+    negative : int
+        Negative words drawn from the unigram table per positive pair.
+    sample : float
+        Subsampling threshold ``t``: a word of corpus frequency ``f`` is kept
+        with probability ``sqrt(t/f) + t/f`` (word2vec.c). 0 disables it.
+    min_count : int
+        Words seen fewer times are dropped from the vocabulary and corpus.
+    max_vocab_size : int or None
+        Keep at most this many of the most frequent words.
+    epochs : int
+        Passes over the corpus.
+    threads : int
+        Hogwild worker threads.
+    alpha : float or None
+        Starting learning rate; None picks 0.05 for CBOW, 0.025 for skip-gram.
+    min_alpha : float
+        Learning rate reached at the very end; it decays linearly in between.
+    ns_exponent : float
+        Power applied to the counts for the negative-sampling distribution;
+        0.75 is Mikolov et al.'s empirical choice between unigram (1) and
+        uniform (0).
+    seed : int
+        Seeds the initial vectors and every thread's random stream.
+    """
+
+    model: str = "cbow"
+    dim: int = 100
+    window: int = 5
+    negative: int = 5
+    sample: float = 1e-3
+    min_count: int = 5
+    max_vocab_size: Optional[int] = None
+    epochs: int = 5
+    threads: int = dataclasses.field(default_factory=default_threads)
+    alpha: Optional[float] = None
+    min_alpha: float = 0.0001
+    ns_exponent: float = 0.75
+    seed: int = 1
+
+    def __post_init__(self):
+        if self.model not in MODELS:
+            raise ConfigError(f"model must be one of {', '.join(MODELS)}, not {self.model!r}")
+        _check_int("dim", self.dim, 1)
+        _check_int("window", self.window, 1)
+        _check_int("negative", self.negative, 1)
+        _check_int("min_count", self.min_count, 1)
+        if self.max_vocab_size is not None:
+            _check_int("max_vocab_size", self.max_vocab_size, 1)
+        _check_int("epochs", self.epochs, 1)
+        _check_int("threads", self.threads, 1)
+        _check_int("seed", self.seed, 0)
+        _check_float("sample", self.sample, 0.0)
+        _check_float("min_alpha", self.min_alpha, 0.0)
+        _check_float("ns_exponent", self.ns_exponent, 0.0)
+        if self.alpha is not None:
+            _check_float("alpha", self.alpha, 0.0, strict=True)
+            if self.min_alpha > self.alpha:
+                raise ConfigError(f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.alpha})")
+
+    @property
+    def start_alpha(self) -> float:
+        """The starting learning rate, resolved from the model's default."""
+        return DEFAULT_ALPHA[self.model] if self.alpha is None else float(self.alpha)
+
+    @property
+    def model_code(self) -> int:
+        """Integer code of the model for the kernels: 0 CBOW, 1 skip-gram."""
+        return MODELS.index(self.model)
+
+    def as_dict(self) -> dict:
+        """Plain dict of the settings, with the learning rate resolved."""
+        d = dataclasses.asdict(self)
+        d["alpha"] = self.start_alpha
+        return d
+
+    @classmethod
+    def from_kwargs(cls, **kwargs) -> "TrainConfig":
+        """Build a config, accepting gensim's names ``vector_size`` and ``workers``."""
+        for alias, name in GENSIM_ALIASES.items():
+            if alias in kwargs:
+                if name in kwargs:
+                    raise ConfigError(f"give either {alias} or {name}, not both")
+                kwargs[name] = kwargs.pop(alias)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+        if kwargs.get("threads", 0) is None:
+            kwargs.pop("threads")
+        return cls(**kwargs)
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConfigError(f"{name} must be an integer, not {value!r}")
+    if value < low:
+        raise ConfigError(f"{name} must be at least {low}, not {value}")
+
+
+def _check_float(name, value, low, strict=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{name} must be a number, not {value!r}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ConfigError(f"{name} must be finite, not {value}")
+    if (strict and value <= low) or value < low:
+        op = "greater than" if strict else "at least"
+        raise ConfigError(f"{name} must be {op} {low}, not {value}")

@@ -1,0 +1,112 @@
+import gzip
+
+import numpy as np
+import pytest
+
+from fastw2v.corpus import CorpusError, scan_corpus
+from fastw2v.vocab import build_corpus, select_vocabulary
+
+
+def decode(scanned):
+    """Sentences of the scan as lists of words."""
+    words = [scanned.words[i] for i in scanned.ids]
+    out, pos = [], 0
+    for n in scanned.sentence_lengths:
+        out.append(words[pos:pos + n])
+        pos += n
+    return out
+
+
+def test_lines_are_sentences_and_blank_lines_vanish(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("a b  c\n\n  \t\nb a\r\nc\n")
+    s = scan_corpus(p)
+    assert decode(s) == [["a", "b", "c"], ["b", "a"], ["c"]]
+    assert s.words == ["a", "b", "c"]
+    assert s.counts.tolist() == [2, 2, 2]
+
+
+@pytest.mark.parametrize("chunk", [3, 7, 64, 1 << 20])
+def test_chunking_never_splits_tokens_or_lines(tmp_path, chunk):
+    rng = np.random.default_rng(0)
+    vocab = ["w%d" % i for i in range(50)] + ["longwordxyz" * 3, "é", "日本"]
+    lines = [[vocab[i] for i in rng.integers(0, len(vocab), rng.integers(1, 30))] for _ in range(200)]
+    p = tmp_path / "c.txt"
+    p.write_text("\n".join(" ".join(line) for line in lines), encoding="utf-8")
+    assert decode(scan_corpus(p, chunk_bytes=chunk)) == lines
+
+
+def test_one_huge_line_is_not_truncated(tmp_path):
+    # gensim cuts sentences at 10,000 tokens; we keep the whole line.
+    tokens = ["t%d" % (i % 997) for i in range(60_000)]
+    p = tmp_path / "one.txt"
+    p.write_text(" ".join(tokens))
+    s = scan_corpus(p, chunk_bytes=4096)
+    assert s.sentence_lengths.tolist() == [60_000]
+    assert [s.words[i] for i in s.ids[:5]] == tokens[:5]
+    assert [s.words[i] for i in s.ids[-3:]] == tokens[-3:]
+
+
+def test_invalid_utf8_is_replaced_not_fatal(tmp_path):
+    p = tmp_path / "bad.txt"
+    p.write_bytes(b"caf\xe9 ok \xff\xfe ok\n")
+    s = scan_corpus(p)
+    assert s.words == ["caf\ufffd", "ok", "\ufffd\ufffd"]
+    assert s.counts.tolist() == [1, 2, 1]
+
+
+def test_gzip_is_read_transparently(tmp_path):
+    p = tmp_path / "c.txt.gz"
+    with gzip.open(p, "wt") as fh:
+        fh.write("x y z\nz y\n")
+    assert decode(scan_corpus(p)) == [["x", "y", "z"], ["z", "y"]]
+
+
+def test_bad_paths_and_empty_corpora(tmp_path):
+    with pytest.raises(CorpusError, match="no such file"):
+        scan_corpus(tmp_path / "missing.txt")
+    with pytest.raises(CorpusError, match="is a directory"):
+        scan_corpus(tmp_path)
+    empty = tmp_path / "empty.txt"
+    empty.write_text(" \n\t\n")
+    with pytest.raises(CorpusError, match="empty"):
+        scan_corpus(empty)
+
+
+def test_vocabulary_order_is_count_then_first_appearance():
+    words = ["c", "a", "b", "d", "e"]
+    counts = np.array([2, 5, 2, 1, 5])
+    vocab, remap = select_vocabulary(words, counts, min_count=2)
+    assert vocab.index_to_key == ["a", "e", "c", "b"]
+    assert vocab.counts.tolist() == [5, 5, 2, 2]
+    assert remap.tolist() == [2, 0, 3, -1, 1]
+    assert vocab.key_to_index["b"] == 3
+    capped, _ = select_vocabulary(words, counts, min_count=1, max_vocab_size=3)
+    assert capped.index_to_key == ["a", "e", "c"]
+
+
+def test_encoding_drops_rare_words_and_keeps_sentence_bounds(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("a b rare a\nqq\nb b a\n")
+    vocab, corpus = build_corpus(p, min_count=2)
+    assert vocab.index_to_key == ["a", "b"]
+    assert corpus.raw_tokens == 8
+    assert corpus.ids.dtype == np.int32
+    assert corpus.ids.tolist() == [0, 1, 0, 1, 1, 0]
+    # the line holding only "qq" leaves no sentence behind
+    assert corpus.sentence_starts.tolist() == [0, 3, 6]
+
+
+def test_min_count_that_removes_everything_is_a_clear_error(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("a b c a\n")
+    with pytest.raises(CorpusError, match="min_count=3"):
+        build_corpus(p, min_count=3)
+
+
+def test_in_memory_sentences():
+    vocab, corpus = build_corpus([["a", "b"], [], ["b", "c", "b"]], min_count=1)
+    assert vocab.index_to_key == ["b", "a", "c"]
+    assert corpus.sentence_starts.tolist() == [0, 2, 5]
+    with pytest.raises(CorpusError, match="lists of tokens"):
+        build_corpus(["a b c"], min_count=1)

@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from fastw2v.sampling import UnigramTable, keep_probabilities, learning_rate
+
+
+@pytest.mark.parametrize("power", [0.75, 1.0, 0.0])
+def test_alias_table_probabilities_are_exactly_counts_to_the_power(power):
+    counts = np.array([1000, 1, 37, 5, 5, 250_000, 2, 90])
+    table = UnigramTable(counts, power)
+    expected = counts.astype(float) ** power
+    expected /= expected.sum()
+    # exact up to the 2**-32 quantisation of the thresholds
+    np.testing.assert_allclose(table.probabilities(), expected, atol=len(counts) * 2.0 ** -32)
+
+
+def test_alias_table_draws_match_counts_to_the_075_power():
+    rng = np.random.default_rng(1)
+    counts = rng.zipf(1.3, size=300).clip(max=10**6)
+    table = UnigramTable(counts)
+    n = 2_000_000
+    freq = np.bincount(table.draw(n, seed=3), minlength=counts.size) / n
+    p = counts ** 0.75 / (counts ** 0.75).sum()
+    # each frequency within 5 binomial standard deviations
+    assert np.all(np.abs(freq - p) <= 5 * np.sqrt(p * (1 - p) / n) + 1e-6)
+    # same seed, same draws
+    assert np.array_equal(table.draw(100, seed=3), table.draw(100, seed=3))
+
+
+def test_alias_table_rejects_empty_or_zero_counts():
+    with pytest.raises(ValueError):
+        UnigramTable(np.array([], dtype=np.int64))
+    with pytest.raises(ValueError):
+        UnigramTable(np.array([0, 0]))
+
+
+def test_keep_probability_is_word2vec_formula():
+    counts = np.array([50_000, 1000, 10, 1], dtype=np.int64)
+    t = 1e-3
+    f = counts / counts.sum()
+    expected = np.minimum(1.0, np.sqrt(t / f) + t / f)
+    np.testing.assert_allclose(keep_probabilities(counts, t), expected, rtol=1e-6)
+    assert keep_probabilities(counts, t)[0] < 0.2  # the frequent word is mostly dropped
+    assert keep_probabilities(counts, t)[-1] == 1.0  # rare words are always kept
+    assert np.all(keep_probabilities(counts, 0.0) == 1.0)
+
+
+def test_learning_rate_decays_linearly_and_clips():
+    assert learning_rate(0.05, 0.0001, 0.0) == 0.05
+    assert learning_rate(0.05, 0.0001, 1.0) == pytest.approx(0.0001)
+    assert learning_rate(0.05, 0.0001, 0.5) == pytest.approx((0.05 + 0.0001) / 2)
+    assert learning_rate(0.05, 0.0001, 1.7) == pytest.approx(0.0001)
+    assert learning_rate(0.05, 0.0001, -1.0) == 0.05

@@ -1,0 +1,374 @@
+"""Hogwild SGD kernels for word2vec with negative sampling.
+
+Notation. ``syn0`` (V, dim) float32 holds the input ("word") vectors, the
+ones users keep; ``syn1`` (V, dim) float32 the output ("context") vectors.
+For a hidden vector ``h`` and an output word ``w`` with label ``y`` (1 for
+the true word, 0 for a sampled negative) the loss is the binary cross-entropy
+``-log σ(f)`` or ``-log(1 - σ(f))`` of the score ``f = h · syn1[w]``. Its
+gradients are ``∂L/∂syn1[w] = (σ(f) - y) h`` and ``∂L/∂h = (σ(f) - y) syn1[w]``,
+so an SGD step of rate ``lr`` with ``g = (y - σ(f)) lr`` is
+``syn1[w] += g h`` and ``h += g syn1[w]`` (the latter accumulated in ``grad``
+and applied by the caller). That step is :func:`ns_update`, the one update
+primitive; CBOW and skip-gram differ only in how they form ``h`` and where
+they add ``grad`` back.
+
+Scores are not clipped: σ is computed exactly from ``exp(-|f|)``, which
+cannot overflow. word2vec.c reads σ from a table on [-6, 6] and treats it
+as exactly 0 or 1 outside, which is the same step in the limit; gensim
+instead skips such pairs, dropping the full gradient of a confidently wrong
+pair. The loss uses the same ``exp(-|f|)``: ``softplus(±f) = max(±f, 0) +
+log1p(exp(-|f|))``.
+
+Concurrency. :func:`train_range` splits a range of the corpus into one block
+per thread (``prange``). Every thread reads and writes ``syn0`` and ``syn1``
+in place without locks: this is Hogwild (Recht et al., 2011), the intended
+and only race; with sparse updates, colliding writes are rare and cost a
+little noise, not correctness. Everything else a thread touches (its random
+state, its window buffer, its negatives, ``h`` and ``grad``) is its own
+preallocated row of a scratch array. With one thread the result is a pure
+function of the inputs and the seed.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .rng import below, next_u64, seed_stream, uniform
+from .sampling import draw_negative, learning_rate
+
+CBOW = 0
+SKIPGRAM = 1
+
+
+@njit(cache=True, fastmath=True)
+def ns_update(h, syn1, target, negs, lr, grad):
+    """One negative-sampling SGD step: the positive word and its negatives.
+
+    Parameters
+    ----------
+    h : ndarray of float32, shape (dim,)
+        Hidden vector (read only).
+    syn1 : ndarray of float32, shape (V, dim)
+        Output vectors; rows ``target`` and ``negs`` are updated in place.
+    target : int
+        The word to predict (label 1).
+    negs : ndarray of int32, shape (negative,)
+        Sampled words (label 0); a draw equal to ``target`` is skipped, as in
+        word2vec.c.
+    lr : float32
+        Learning rate.
+    grad : ndarray of float32, shape (dim,)
+        ``-lr * ∂L/∂h`` is added to it (the caller applies it to the inputs).
+
+    Returns
+    -------
+    float
+        The loss of this example before the step.
+    """
+    dim = syn1.shape[1]
+    loss = 0.0
+    for k in range(negs.shape[0] + 1):
+        if k == 0:
+            w = target
+            label = np.float32(1.0)
+        else:
+            w = negs[k - 1]
+            if w == target:
+                continue
+            label = np.float32(0.0)
+        f = np.float32(0.0)
+        for d in range(dim):
+            f += h[d] * syn1[w, d]
+        e = np.exp(-np.abs(f))
+        s = np.float32(1.0) / (np.float32(1.0) + e)
+        if f < 0:
+            s = e * s
+        g = (label - s) * lr
+        for d in range(dim):
+            grad[d] += g * syn1[w, d]
+            syn1[w, d] += g * h[d]
+        z = -f if k == 0 else f
+        loss += max(z, np.float32(0.0)) + np.log1p(e)
+    return loss
+
+
+@njit(cache=True, fastmath=True)
+def cbow_window(syn0, syn1, words, j, lo, hi, negs, lr, h, grad):
+    """CBOW step for the centre ``words[j]`` and context ``words[lo:hi]`` minus ``j``.
+
+    ``h`` is the mean of the context rows; after :func:`ns_update` the whole
+    ``grad`` is added to every context row. That is word2vec.c's and gensim's
+    convention (the exact gradient of the mean would be ``grad / n_context``);
+    it is what the default CBOW learning rate of 0.05 is tuned for.
+
+    Parameters
+    ----------
+    words : ndarray of int32, shape (n,)
+    j, lo, hi : int
+        Centre position and the half-open context span, ``lo <= j < hi``.
+    negs : ndarray of int32, shape (>=1, negative)
+        Row 0 holds the negatives of this window.
+    h, grad : ndarray of float32, shape (>=dim,)
+        Scratch.
+
+    Returns
+    -------
+    (float, int)
+        Loss and number of examples (0 when the context is empty).
+    """
+    dim = syn0.shape[1]
+    for d in range(dim):
+        h[d] = 0.0
+        grad[d] = 0.0
+    count = 0
+    for k in range(lo, hi):
+        if k != j:
+            c = words[k]
+            for d in range(dim):
+                h[d] += syn0[c, d]
+            count += 1
+    if count == 0:
+        return 0.0, 0
+    inv = np.float32(1.0) / np.float32(count)
+    for d in range(dim):
+        h[d] *= inv
+    loss = ns_update(h, syn1, words[j], negs[0], lr, grad)
+    for k in range(lo, hi):
+        if k != j:
+            c = words[k]
+            for d in range(dim):
+                syn0[c, d] += grad[d]
+    return loss, 1
+
+
+@njit(cache=True, fastmath=True)
+def skipgram_window(syn0, syn1, words, j, lo, hi, negs, lr, grad):
+    """Skip-gram step: the centre ``words[j]`` predicts each context word.
+
+    As in fastText (and the textbook), the centre's row is the hidden vector
+    and each context word is a target with its own negatives. The centre's
+    gradient is summed over the window and applied once at the end, so every
+    pair sees the same ``h``: the step equals one plain SGD step on the
+    window's summed loss.
+
+    Parameters
+    ----------
+    negs : ndarray of int32, shape (>= n_context, negative)
+        Row ``r`` holds the negatives of the ``r``-th context word.
+
+    Returns
+    -------
+    (float, int)
+        Loss and number of (centre, context) pairs.
+    """
+    dim = syn0.shape[1]
+    centre = words[j]
+    h = syn0[centre]
+    for d in range(dim):
+        grad[d] = 0.0
+    loss = 0.0
+    r = 0
+    for k in range(lo, hi):
+        if k != j:
+            loss += ns_update(h, syn1, words[k], negs[r], lr, grad)
+            r += 1
+    for d in range(dim):
+        h[d] += grad[d]
+    return loss, r
+
+
+@njit(cache=True)
+def fill_negatives(state, threshold, alias, negs, rows):
+    """Draw ``negs[:rows]`` from the alias table; returns the new state."""
+    for r in range(rows):
+        for k in range(negs.shape[1]):
+            state, negs[r, k] = draw_negative(state, threshold, alias)
+    return state
+
+
+@njit(cache=True)
+def train_piece(model, syn0, syn1, words, c0, c1, n, window, lr,
+                threshold, alias, negs, h, grad, state):
+    """Train the centres ``words[c0:c1]`` with context from ``words[:n]``.
+
+    Each centre draws ``b`` uniform on ``0..window-1`` and uses the window
+    ``window - b`` on each side (word2vec.c), so a word at distance ``d`` is
+    used with probability ``(window - d + 1) / window``.
+
+    Returns
+    -------
+    (uint64, float, int)
+        New random state, summed loss, number of examples.
+    """
+    loss = 0.0
+    examples = 0
+    for j in range(c0, c1):
+        state, z = next_u64(state)
+        b = below(z, window)
+        lo = max(0, j - window + b)
+        hi = min(n, j + window - b + 1)
+        if model == CBOW:
+            state = fill_negatives(state, threshold, alias, negs, 1)
+            l, e = cbow_window(syn0, syn1, words, j, lo, hi, negs, lr, h, grad)
+        else:
+            state = fill_negatives(state, threshold, alias, negs, hi - lo - 1)
+            l, e = skipgram_window(syn0, syn1, words, j, lo, hi, negs, lr, grad)
+        loss += l
+        examples += e
+    return state, loss, examples
+
+
+@njit(cache=True)
+def train_block(model, syn0, syn1, ids, sent_starts, lo, hi, keep_prob, threshold, alias,
+                window, alpha, min_alpha, words_before, n_blocks, total_words,
+                state, buf, negs, h, grad):
+    """Train the raw corpus positions ``lo:hi`` (one thread's block).
+
+    Sentences are cut at ``sent_starts`` and at the block's ends; windows never
+    cross them. Subsampled words are dropped before windowing, as in
+    word2vec.c, so windows stretch over them. Kept words go into ``buf``; a
+    sentence longer than the buffer is trained in pieces that overlap by
+    ``window`` words on each side, so no window is cut short.
+
+    The learning rate follows global progress, estimated as the words done
+    before this call plus ``n_blocks`` times this thread's own progress
+    (all threads advance at about the same pace).
+
+    Returns
+    -------
+    (float, int, int)
+        Summed loss, examples, kept (trained) centre words.
+    """
+    cap = buf.shape[0]
+    s = np.searchsorted(sent_starts, lo, side="right") - 1
+    loss = 0.0
+    examples = 0
+    kept = 0
+    p = lo
+    while p < hi:
+        end = min(sent_starts[s + 1], hi)
+        n = 0
+        c0 = 0
+        for i in range(p, end):
+            w = ids[i]
+            kp = keep_prob[w]
+            if kp < 1.0:
+                state, z = next_u64(state)
+                if uniform(z) >= kp:
+                    continue
+            buf[n] = w
+            n += 1
+            if n == cap:
+                progress = (words_before + (i - lo) * n_blocks) / total_words
+                lr = np.float32(learning_rate(alpha, min_alpha, progress))
+                state, l, e = train_piece(model, syn0, syn1, buf, c0, n - window, n, window, lr,
+                                          threshold, alias, negs, h, grad, state)
+                loss += l
+                examples += e
+                kept += n - window - c0
+                # Carry the last 2 * window words: the first half is left
+                # context only, the second half are centres still to train.
+                for k in range(2 * window):
+                    buf[k] = buf[n - 2 * window + k]
+                n = 2 * window
+                c0 = window
+        if n > c0:
+            progress = (words_before + (end - lo) * n_blocks) / total_words
+            lr = np.float32(learning_rate(alpha, min_alpha, progress))
+            state, l, e = train_piece(model, syn0, syn1, buf, c0, n, n, window, lr,
+                                      threshold, alias, negs, h, grad, state)
+            loss += l
+            examples += e
+            kept += n - c0
+        p = end
+        s += 1
+    return loss, examples, kept
+
+
+@njit(parallel=True, cache=True)
+def train_range(model, syn0, syn1, ids, sent_starts, start, stop, keep_prob, threshold, alias,
+                window, alpha, min_alpha, words_before, total_words, seed, streams,
+                bufs, negs, hs, grads, out_loss, out_examples, out_kept):
+    """Hogwild training of corpus positions ``start:stop``, one block per thread.
+
+    Parameters
+    ----------
+    model : int
+        :data:`CBOW` or :data:`SKIPGRAM`.
+    syn0, syn1 : ndarray of float32, shape (V, dim)
+        Shared input and output vectors, updated in place by all threads.
+    ids : ndarray of int32, shape (N,)
+        The encoded corpus.
+    sent_starts : ndarray of int64, shape (S + 1,)
+        Offsets of the sentences in ``ids``; the last entry is N.
+    keep_prob : ndarray of float32, shape (V,)
+        Subsampling keep probabilities.
+    threshold, alias : ndarray of uint32 / int32, shape (V,)
+        The negative-sampling alias table.
+    window : int
+    alpha, min_alpha : float
+        Learning-rate schedule ends.
+    words_before, total_words : float
+        Raw words trained before this call, and in the whole run (all epochs).
+    seed : int
+        Run seed.
+    streams : ndarray of uint64, shape (B,)
+        One random stream number per block; B blocks run in parallel.
+    bufs : ndarray of int32, shape (B, cap)
+    negs : ndarray of int32, shape (B, 2 * window, negative)
+    hs, grads : ndarray of float32, shape (B, >= dim)
+        Per-thread scratch.
+    out_loss, out_examples, out_kept : ndarray, shape (B,)
+        Per-block loss sum (float64), examples and kept words (int64).
+    """
+    n_blocks = streams.shape[0]
+    per = (stop - start + n_blocks - 1) // n_blocks
+    for b in prange(n_blocks):
+        lo = min(stop, start + b * per)
+        hi = min(stop, lo + per)
+        state = seed_stream(seed, streams[b])
+        l, e, k = train_block(model, syn0, syn1, ids, sent_starts, lo, hi, keep_prob,
+                              threshold, alias, window, alpha, min_alpha, words_before,
+                              n_blocks, total_words, state, bufs[b], negs[b], hs[b], grads[b])
+        out_loss[b] = l
+        out_examples[b] = e
+        out_kept[b] = k
+
+
+def train_window(model, syn0, syn1, words, centre, negatives, lr):
+    """Debug entry: one kernel step on one window with given negatives.
+
+    Runs exactly the code path of training (:func:`cbow_window` or
+    :func:`skipgram_window` and :func:`ns_update`) on the whole of ``words``
+    as the window, without subsampling, window reduction or random draws, so
+    tests can compare it with the NumPy reference step.
+
+    Parameters
+    ----------
+    model : {"cbow", "skipgram"} or int
+    syn0, syn1 : ndarray of float32, shape (V, dim)
+        Updated in place.
+    words : array of int, shape (n,)
+        The window, centre included.
+    centre : int
+        Index of the centre word in ``words``.
+    negatives : array of int, shape (1, negative) for CBOW or (n - 1, negative)
+        for skip-gram (one row per context word, in order).
+    lr : float
+
+    Returns
+    -------
+    float
+        The loss before the step.
+    """
+    code = {"cbow": CBOW, "skipgram": SKIPGRAM}.get(model, model)
+    words = np.ascontiguousarray(words, dtype=np.int32)
+    negs = np.ascontiguousarray(np.atleast_2d(negatives), dtype=np.int32)
+    dim = syn0.shape[1]
+    grad = np.zeros(dim, dtype=np.float32)
+    lr = np.float32(lr)
+    if code == CBOW:
+        h = np.zeros(dim, dtype=np.float32)
+        loss, _ = cbow_window(syn0, syn1, words, centre, 0, len(words), negs, lr, h, grad)
+    else:
+        loss, _ = skipgram_window(syn0, syn1, words, centre, 0, len(words), negs, lr, grad)
+    return loss

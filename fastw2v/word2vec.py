@@ -1,0 +1,288 @@
+"""The training driver: :class:`Word2Vec` owns the state and calls the kernels."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+
+from . import kernels
+from .config import TrainConfig
+from .sampling import UnigramTable, keep_probabilities, learning_rate
+from .vocab import build_corpus
+
+logger = logging.getLogger("fastw2v")
+
+#: Raw tokens per thread per kernel call. Between calls the driver reports
+#: progress and can stop cleanly; 2**18 tokens take about 0.1-1 s a thread,
+#: so reports are frequent while the call overhead (tens of microseconds)
+#: stays far below 1%.
+BLOCK_TOKENS = 1 << 18
+
+#: Window buffer per thread (kept words). Longer sentences are trained in
+#: overlapping pieces of this size; see :func:`fastw2v.kernels.train_block`.
+BUFFER_WORDS = 1 << 13
+
+#: Scratch rows are padded to a multiple of 16 float32 (64 bytes, one cache
+#: line) so that two threads never write the same line.
+_PAD = 16
+
+
+@dataclass
+class TrainProgress:
+    """A snapshot of training, passed to the ``progress`` callback.
+
+    Attributes
+    ----------
+    epoch : int
+        Current epoch, from 1.
+    epochs : int
+    fraction : float
+        Fraction of all training done, in [0, 1].
+    words_per_sec : float
+        Raw corpus words per second so far (out-of-vocabulary words included).
+    alpha : float
+        Current learning rate.
+    loss : float
+        Mean loss per example of the current epoch so far.
+    elapsed : float
+        Seconds since training started.
+    """
+
+    epoch: int
+    epochs: int
+    fraction: float
+    words_per_sec: float
+    alpha: float
+    loss: float
+    elapsed: float
+
+
+@dataclass
+class TrainResult:
+    """Summary of one call of :meth:`Word2Vec.train`.
+
+    Attributes
+    ----------
+    epoch_loss : list of float
+        Mean loss per example (per centre word for CBOW, per pair for
+        skip-gram) of each epoch, summed in float64 on each thread.
+    raw_words : int
+        Raw corpus tokens times epochs.
+    trained_words : int
+        Centre words actually trained (after dropping rare words and subsampling).
+    seconds : float
+    words_per_sec : float
+        ``raw_words / seconds``.
+    """
+
+    epoch_loss: list = field(default_factory=list)
+    raw_words: int = 0
+    trained_words: int = 0
+    seconds: float = 0.0
+    words_per_sec: float = 0.0
+    stopped: bool = False
+
+
+@contextmanager
+def numba_threads(n):
+    """Run with ``n`` Numba threads (capped at the pool size), then restore."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+class Word2Vec:
+    """Train word2vec (CBOW or skip-gram with negative sampling).
+
+    Parameters
+    ----------
+    sentences : iterable of list of str, optional
+        An in-memory corpus, one token list a sentence.
+    corpus_file : str or os.PathLike, optional
+        A UTF-8 text file, one sentence a line (gzip is unpacked on the fly).
+        With either corpus the model is built and trained at once; with
+        neither, call :meth:`build_vocab` and :meth:`train`.
+    progress : callable, optional
+        Called with a :class:`TrainProgress` after every kernel call.
+    callbacks : sequence of callable, optional
+        Each is called as ``callback(model, epoch, loss)`` after every epoch.
+    **settings
+        Any field of :class:`fastw2v.config.TrainConfig` (``model``, ``dim``,
+        ``window``, ``negative``, ``sample``, ``min_count``, ``epochs``,
+        ``threads``, ``alpha``, ``min_alpha``, ``seed``, ...); gensim's
+        ``vector_size`` and ``workers`` are accepted for ``dim`` and ``threads``.
+
+    Attributes
+    ----------
+    wv : fastw2v.KeyedVectors
+        The trained word vectors (shares memory with the input matrix).
+    syn1neg : ndarray of float32, shape (V, dim)
+        The output vectors.
+    vocab : fastw2v.vocab.Vocabulary
+    corpus : fastw2v.vocab.EncodedCorpus
+    timings : dict of str to float
+        Seconds spent in each phase ("read", "train").
+    result : TrainResult
+        The last training run.
+
+    Examples
+    --------
+    >>> model = Word2Vec(corpus_file="corpus.txt", model="skipgram", dim=100)  # doctest: +SKIP
+    >>> model.wv.most_similar("king", topn=5)  # doctest: +SKIP
+    """
+
+    def __init__(self, sentences=None, corpus_file=None, progress=None, callbacks=(), **settings):
+        self.config = TrainConfig.from_kwargs(**settings)
+        self.progress = progress
+        self.callbacks = list(callbacks)
+        self.vocab = None
+        self.corpus = None
+        self.wv = None
+        self.syn1neg = None
+        self.timings = {}
+        self.result = None
+        if sentences is not None and corpus_file is not None:
+            raise ValueError("give either sentences or corpus_file, not both")
+        source = corpus_file if corpus_file is not None else sentences
+        if source is not None:
+            self.build_vocab(source)
+            self.train()
+
+    def build_vocab(self, corpus_file=None, sentences=None, progress=None):
+        """Read the corpus once: count, choose the vocabulary, encode to ids.
+
+        Parameters
+        ----------
+        corpus_file : str or os.PathLike, optional
+        sentences : iterable of list of str, optional
+        progress : callable, optional
+            Called as ``progress(bytes_read, total_bytes, tokens)`` while reading a file.
+        """
+        source = corpus_file if corpus_file is not None else sentences
+        if source is None:
+            raise ValueError("build_vocab needs corpus_file or sentences")
+        t0 = time.perf_counter()
+        self.vocab, self.corpus = build_corpus(
+            source, self.config.min_count, self.config.max_vocab_size, progress
+        )
+        self.timings["read"] = time.perf_counter() - t0
+        self._init_weights()
+        logger.info(
+            "vocabulary: %d words (min_count=%d), %d raw tokens, %d kept, %d sentences",
+            len(self.vocab), self.config.min_count, self.corpus.raw_tokens,
+            len(self.corpus), self.corpus.sentence_starts.size - 1,
+        )
+        return self
+
+    def _init_weights(self):
+        """word2vec.c's start: inputs uniform on ±0.5/dim, outputs zero."""
+        from .keyedvectors import KeyedVectors
+
+        n, dim = len(self.vocab), self.config.dim
+        rng = np.random.default_rng(self.config.seed)
+        syn0 = rng.random((n, dim), dtype=np.float32)
+        syn0 -= np.float32(0.5)
+        syn0 /= np.float32(dim)
+        self.syn1neg = np.zeros((n, dim), dtype=np.float32)
+        self.wv = KeyedVectors(syn0, self.vocab.index_to_key, counts=self.vocab.counts)
+
+    def train(self, epochs=None, progress=None, callbacks=None, stop=None):
+        """Train for ``epochs`` passes (default: the configured number).
+
+        Parameters
+        ----------
+        epochs : int, optional
+        progress : callable, optional
+            Overrides the constructor's ``progress`` callback.
+        callbacks : sequence of callable, optional
+            Overrides the constructor's epoch callbacks.
+        stop : callable, optional
+            Polled between kernel calls; when it returns True training stops
+            early and the result covers what was trained (``TrainResult.seconds``
+            and the losses so far).
+
+        Returns
+        -------
+        TrainResult
+        """
+        if self.corpus is None:
+            raise RuntimeError("call build_vocab before train")
+        cfg = self.config
+        epochs = cfg.epochs if epochs is None else int(epochs)
+        progress = self.progress if progress is None else progress
+        callbacks = self.callbacks if callbacks is None else list(callbacks)
+        syn0, syn1 = self.wv.vectors, self.syn1neg
+        table = UnigramTable(self.vocab.counts, cfg.ns_exponent)
+        keep = keep_probabilities(self.vocab.counts, cfg.sample)
+        ids, starts = self.corpus.ids, self.corpus.sentence_starts
+        n = len(self.corpus)
+        raw_ratio = self.corpus.raw_tokens / max(n, 1)
+        total = float(epochs * n)
+        blocks = cfg.threads
+        per_call = blocks * BLOCK_TOKENS
+        calls = max(1, -(-n // per_call))
+        padded = -(-cfg.dim // _PAD) * _PAD
+        bufs = np.empty((blocks, max(BUFFER_WORDS, 4 * cfg.window + 4)), dtype=np.int32)
+        negs = np.empty((blocks, 2 * cfg.window, cfg.negative), dtype=np.int32)
+        hs = np.empty((blocks, padded), dtype=np.float32)
+        grads = np.empty((blocks, padded), dtype=np.float32)
+        out_loss = np.zeros(blocks, dtype=np.float64)
+        out_examples = np.zeros(blocks, dtype=np.int64)
+        out_kept = np.zeros(blocks, dtype=np.int64)
+        alpha, min_alpha = cfg.start_alpha, cfg.min_alpha
+        result = TrainResult()
+        t0 = time.perf_counter()
+        done = 0
+        stopped = False
+        with numba_threads(cfg.threads):
+            for epoch in range(epochs):
+                loss_sum, examples = 0.0, 0
+                for call in range(calls):
+                    if stop is not None and stop():
+                        stopped = True
+                        break
+                    start = call * per_call
+                    end = min(n, start + per_call)
+                    first = (epoch * calls + call) * blocks
+                    streams = np.arange(first, first + blocks, dtype=np.uint64)
+                    kernels.train_range(
+                        cfg.model_code, syn0, syn1, ids, starts, start, end, keep,
+                        table.threshold, table.alias, cfg.window, alpha, min_alpha,
+                        float(done), total, cfg.seed, streams, bufs, negs, hs, grads,
+                        out_loss, out_examples, out_kept,
+                    )
+                    done += end - start
+                    loss_sum += out_loss.sum()
+                    examples += int(out_examples.sum())
+                    result.trained_words += int(out_kept.sum())
+                    if progress is not None:
+                        elapsed = time.perf_counter() - t0
+                        progress(TrainProgress(
+                            epoch + 1, epochs, done / total, done * raw_ratio / max(elapsed, 1e-9),
+                            learning_rate(alpha, min_alpha, done / total),
+                            loss_sum / max(examples, 1), elapsed,
+                        ))
+                if stopped:
+                    break
+                epoch_loss = loss_sum / max(examples, 1)
+                result.epoch_loss.append(epoch_loss)
+                logger.info("epoch %d/%d: loss %.4f", epoch + 1, epochs, epoch_loss)
+                for callback in callbacks:
+                    callback(self, epoch + 1, epoch_loss)
+        result.seconds = time.perf_counter() - t0
+        result.raw_words = int(round(done * raw_ratio))
+        result.words_per_sec = result.raw_words / max(result.seconds, 1e-9)
+        result.stopped = stopped
+        self.timings["train"] = self.timings.get("train", 0.0) + result.seconds
+        self.result = result
+        logger.info("trained %d raw words in %.1f s (%.0f words/s)",
+                    result.raw_words, result.seconds, result.words_per_sec)
+        return result

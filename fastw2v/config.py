@@ -24,7 +24,17 @@ GENSIM_ALIASES = {"vector_size": "dim", "workers": "threads"}
 
 
 class ConfigError(ValueError):
-    """A setting is out of range or of the wrong type; the message names it."""
+    """A setting is out of range or of the wrong type; the message names it.
+
+    Attributes
+    ----------
+    field : str or None
+        The offending setting, so the CLI can name its flag.
+    """
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 def default_threads() -> int:
@@ -91,7 +101,7 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.model not in MODELS:
-            raise ConfigError(f"model must be one of {', '.join(MODELS)}, not {self.model!r}")
+            raise ConfigError(f"model must be one of {', '.join(MODELS)}, not {self.model!r}", "model")
         _check_int("dim", self.dim, 1)
         _check_int("window", self.window, 1)
         _check_int("negative", self.negative, 1)
@@ -107,7 +117,9 @@ class TrainConfig:
         if self.alpha is not None:
             _check_float("alpha", self.alpha, 0.0, strict=True)
             if self.min_alpha > self.alpha:
-                raise ConfigError(f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.alpha})")
+                raise ConfigError(
+                    f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.alpha})", "min_alpha"
+                )
 
     @property
     def start_alpha(self) -> float:
@@ -144,16 +156,16 @@ class TrainConfig:
 
 def _check_int(name, value, low):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ConfigError(f"{name} must be an integer, not {value!r}")
+        raise ConfigError(f"{name} must be an integer, not {value!r}", name)
     if value < low:
-        raise ConfigError(f"{name} must be at least {low}, not {value}")
+        raise ConfigError(f"{name} must be at least {low}, not {value}", name)
 
 
 def _check_float(name, value, low, strict=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(f"{name} must be a number, not {value!r}")
+        raise ConfigError(f"{name} must be a number, not {value!r}", name)
     if value != value or value in (float("inf"), float("-inf")):
-        raise ConfigError(f"{name} must be finite, not {value}")
+        raise ConfigError(f"{name} must be finite, not {value}", name)
     if (strict and value <= low) or value < low:
         op = "greater than" if strict else "at least"
-        raise ConfigError(f"{name} must be {op} {low}, not {value}")
+        raise ConfigError(f"{name} must be {op} {low}, not {value}", name)

@@ -1,12 +1,14 @@
 """Reading a text corpus into a flat id array in one streaming pass.
 
 A corpus is a UTF-8 text file (``.gz`` is unpacked on the fly); one line is
-one sentence, tokens are separated by whitespace. Bytes that are not valid
-UTF-8 are replaced by U+FFFD, so such a file trains instead of failing.
+one sentence, tokens are separated by ASCII whitespace (as in word2vec.c).
+Bytes that are not valid UTF-8 are replaced by U+FFFD, so such a file trains
+instead of failing.
 
-The pass gives every distinct token a *provisional* id in order of first
-appearance and writes the ids into an int32 array (4 bytes a token; the text
-itself is never held, only one chunk of it at a time). Counting is then a
+The pass (compiled, in :mod:`fastw2v.tokenizer`) gives every distinct token
+a *provisional* id in order of first appearance and writes the ids into an
+int32 array (4 bytes a token; the text itself is never held, only one chunk
+of it at a time). Counting is then a
 ``bincount`` of that array, and the final vocabulary is applied by
 :func:`remap_and_compact` in place, so the whole corpus costs one read.
 Lines of any length work: a 100 MB single-line file is read in chunks cut at
@@ -23,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from .tokenizer import ByteVocab
 
 #: Bytes read at a time. 4 MiB keeps the transient Python strings of a chunk
 #: (about 60 bytes a token) near 50 MB while the per-chunk overhead stays
@@ -79,50 +83,52 @@ def open_corpus(path):
 
 
 def iter_chunks(fh, chunk_bytes=CHUNK_BYTES):
-    """Yield ``(text, ends_line)`` pieces of a binary stream, cut at whitespace.
+    """Yield the bytes of a binary stream in pieces that end at whitespace.
 
-    Each piece ends at the last newline of what was read (``ends_line`` True)
-    or, if it holds none, at the last other whitespace byte (a long line goes
-    on in the next piece). Whitespace bytes are ASCII and never occur inside a
-    UTF-8 multi-byte sequence, so decoding a piece never splits a character.
+    A piece ends at the last whitespace byte of what was read, so no token is
+    cut; the final piece ends where the file does. Whitespace bytes are ASCII
+    and never occur inside a UTF-8 multi-byte sequence.
     """
     rest = b""
     while True:
         data = fh.read(chunk_bytes)
         if not data:
             if rest:
-                yield rest.decode("utf-8", "replace"), True
+                yield rest
             return
         data = rest + data
-        cut = data.rfind(b"\n") + 1
-        ends_line = cut > 0
-        if not ends_line:
-            cut = max(data.rfind(c) for c in _WHITESPACE) + 1
+        cut = max(data.rfind(c) for c in _WHITESPACE) + 1
         if cut == 0:  # a single token longer than a chunk: keep reading
             rest = data
             continue
         rest = data[cut:]
-        yield data[:cut].decode("utf-8", "replace"), ends_line
+        yield data[:cut]
 
 
-class _IdBuffer:
-    """Growable int32 array; doubling keeps appends amortised O(1)."""
+def decode_words(raw_words, counts):
+    """Decode distinct byte tokens to ``str``, merging tokens that decode alike.
 
-    def __init__(self, capacity):
-        self.data = np.empty(max(int(capacity), 1 << 16), dtype=np.int32)
-        self.size = 0
+    Invalid UTF-8 is replaced by U+FFFD, so two different invalid byte
+    strings can decode to the same word; their ids are merged.
 
-    def extend(self, values):
-        n = values.shape[0]
-        if self.size + n > self.data.shape[0]:
-            grown = np.empty(max(2 * self.data.shape[0], self.size + n), dtype=np.int32)
-            grown[: self.size] = self.data[: self.size]
-            self.data = grown
-        self.data[self.size : self.size + n] = values
-        self.size += n
-
-    def view(self):
-        return self.data[: self.size]
+    Returns
+    -------
+    (list of str, ndarray of int64 or None, ndarray of int64)
+        Words, a provisional-id remap (None when nothing merged), and counts.
+    """
+    words = [w.decode("utf-8", "replace") for w in raw_words]
+    first = {}
+    for i, w in enumerate(words):
+        first.setdefault(w, i)
+    if len(first) == len(words):
+        return words, None, counts
+    merged = np.array([first[w] for w in words], dtype=np.int64)
+    keep = np.unique(merged)
+    new_id = np.full(len(words), -1, dtype=np.int64)
+    new_id[keep] = np.arange(keep.size)
+    remap = new_id[merged]
+    new_counts = np.bincount(remap, weights=counts, minlength=keep.size).astype(np.int64)
+    return [words[i] for i in keep], remap, new_counts
 
 
 def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES):
@@ -135,6 +141,8 @@ def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES):
         Called as ``progress(bytes_read, total_bytes, tokens_so_far)`` after
         each chunk (``total_bytes`` is the size on disk; for gzip input the
         compressed position is reported against it).
+    chunk_bytes : int
+        Bytes read at a time.
 
     Returns
     -------
@@ -148,50 +156,30 @@ def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES):
     path = os.fspath(path)
     fh = open_corpus(path)
     total_bytes = os.path.getsize(path)
-    # Every token takes at least two bytes with its separator, so this bound
-    # never needs to grow for plain text; pages never written are never
-    # touched, so the over-estimate costs address space, not memory.
-    ids = _IdBuffer(total_bytes // 2 + 1 if not isinstance(fh, gzip.GzipFile) else total_bytes * 2)
-    lengths = array.array("q")
-    vocab = defaultdict()
-    vocab.default_factory = vocab.__len__  # a new token gets the next id
-    lookup = vocab.__getitem__
-    pending = 0  # tokens of a line that continues into the next piece
-    raw = fh.fileobj if isinstance(fh, gzip.GzipFile) else fh
+    gz = isinstance(fh, gzip.GzipFile)
+    # Every token takes at least two bytes with its separator, so for plain
+    # text this never needs to grow; pages never written are never touched,
+    # so the over-estimate costs address space, not memory.
+    state = ByteVocab(total_bytes * 2 if gz else total_bytes // 2 + 1)
+    raw = fh.fileobj if gz else fh
     try:
-        for text, ends_line in iter_chunks(fh, chunk_bytes):
-            tokens = []
-            lines = text.split("\n")
-            if text.endswith("\n"):
-                lines.pop()  # nothing after the final newline
-            last = len(lines) - 1
-            for k, line in enumerate(lines):
-                toks = line.split()
-                n = len(toks) + (pending if k == 0 else 0)
-                tokens += toks
-                if k == last and not ends_line:
-                    pending = n
-                elif n:
-                    lengths.append(n)
-                    pending = 0
-                else:
-                    pending = 0
-            ids.extend(np.fromiter(map(lookup, tokens), dtype=np.int32, count=len(tokens)))
+        for data in iter_chunks(fh, chunk_bytes):
+            state.feed(data)
             if progress is not None:
-                progress(raw.tell(), total_bytes, ids.size)
+                progress(raw.tell(), total_bytes, state.n_tokens)
     except OSError as exc:  # e.g. a corrupt gzip stream
         raise CorpusError(f"{path}: cannot read: {exc}") from None
     except EOFError:
         raise CorpusError(f"{path}: truncated compressed file") from None
     finally:
         fh.close()
-    if pending:
-        lengths.append(pending)
+    ids, lengths, raw_words, counts = state.finish()
     if ids.size == 0:
         raise CorpusError(f"{path}: the corpus is empty (no tokens)")
-    flat = ids.view()
-    counts = np.bincount(flat, minlength=len(vocab)).astype(np.int64)
-    return ScannedCorpus(flat, np.frombuffer(lengths, dtype=np.int64).copy(), list(vocab), counts)
+    words, remap, counts = decode_words(raw_words, counts)
+    if remap is not None:
+        ids[:] = remap[ids]
+    return ScannedCorpus(ids, lengths, words, counts)
 
 
 @njit(cache=True)
@@ -246,17 +234,17 @@ def scan_sentences(sentences):
     vocab = defaultdict()
     vocab.default_factory = vocab.__len__
     lookup = vocab.__getitem__
-    ids = _IdBuffer(1 << 16)
+    pieces = []
     lengths = array.array("q")
     for sentence in sentences:
         if isinstance(sentence, str):
             raise CorpusError("sentences must be lists of tokens, not strings")
         chunk = np.fromiter(map(lookup, sentence), dtype=np.int32)
         if chunk.size:
-            ids.extend(chunk)
+            pieces.append(chunk)
             lengths.append(chunk.size)
-    if ids.size == 0:
+    if not pieces:
         raise CorpusError("the corpus is empty (no tokens)")
-    flat = ids.view()
+    flat = np.concatenate(pieces)
     counts = np.bincount(flat, minlength=len(vocab)).astype(np.int64)
     return ScannedCorpus(flat, np.frombuffer(lengths, dtype=np.int64).copy(), list(vocab), counts)

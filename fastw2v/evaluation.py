@@ -1,0 +1,455 @@
+"""Evaluating word vectors: batched word analogies and word-pair similarity correlations.
+
+The public entry points are :meth:`KeyedVectors.evaluate_word_analogies` and
+:meth:`KeyedVectors.evaluate_word_pairs`, which call :func:`evaluate_word_analogies` and
+:func:`evaluate_word_pairs` here. Both reproduce gensim 4.4's results (same file parsing,
+out-of-vocabulary handling, case folding and answer selection) but answer analogies many
+at a time: one matrix product per chunk of questions instead of one pass over the
+vocabulary per question.
+
+Pearson and Spearman correlations and their two-sided p-values are computed here with
+numpy and a regularized incomplete beta function, so scipy is not needed.
+"""
+
+import logging
+import math
+import os
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+_DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+#: The Google analogy test set (Mikolov et al. 2013), bundled with fastw2v.
+BUNDLED_ANALOGIES = os.path.join(_DATA_DIR, "questions-words.txt")
+#: WordSim-353 (Finkelstein et al. 2002), bundled with fastw2v.
+BUNDLED_WORD_PAIRS = os.path.join(_DATA_DIR, "wordsim353.tsv")
+
+# gensim answers an analogy from most_similar(..., topn=5): the first of those 5 whose
+# case-folded form is not one of the three question words.
+_ANALOGY_TOPN = 5
+# Scores of one chunk are held as a (questions, vocabulary) float32 block of at most this
+# many elements (64 MiB), which bounds memory whatever the number of questions.
+_CHUNK_ELEMENTS = 1 << 24
+
+
+def vocab_lookup(index_to_key, restrict_vocab, case_insensitive):
+    """Map each (optionally upper-cased) key among the first `restrict_vocab` to its index.
+
+    With `case_insensitive`, several keys can fold to one form; the first one (the most
+    frequent in a frequency-sorted vocabulary) wins, as in gensim.
+
+    Parameters
+    ----------
+    index_to_key : list of str
+        The vocabulary in index order.
+    restrict_vocab : int or None
+        Only the first `restrict_vocab` keys are considered (all when None).
+    case_insensitive : bool
+        Fold keys with ``str.upper``.
+
+    Returns
+    -------
+    dict of str to int
+    """
+    keys = index_to_key[:restrict_vocab]
+    lookup = {}
+    for index, key in enumerate(keys):
+        lookup.setdefault(key.upper() if case_insensitive else key, index)
+    return lookup
+
+
+def _canonical_indices(index_to_key, limit, lookup, case_insensitive):
+    """canon[i] = index of the key that key i folds to, for i < limit; shape (limit,), int64."""
+    if not case_insensitive:
+        return np.arange(limit, dtype=np.int64)
+    return np.fromiter((lookup[key.upper()] for key in index_to_key[:limit]), np.int64, limit)
+
+
+def argsort_top(scores, topn):
+    """Indices of the `topn` largest `scores`, largest first, ordered as gensim orders them.
+
+    gensim negates the scores, selects with ``np.argpartition`` and sorts only the
+    selected slice; doing exactly the same here makes equal scores come out in the same
+    order as in gensim.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray, shape (n,)
+    topn : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (min(topn, n),), int64
+    """
+    negated = -scores
+    if topn >= negated.size:
+        return np.argsort(negated)[:topn]
+    part = np.argpartition(negated, topn)[:topn]
+    return part.take(np.argsort(negated.take(part)))
+
+
+def _exact_answer(kv, a, b, c, limit, canon):
+    """Answer one analogy question exactly as gensim does; return the predicted canonical index.
+
+    a, b, c are canonical indices. The query is gensim's 3CosAdd mean (b + c - a over unit
+    vectors), scores are computed for the first `limit` keys with the same float32
+    operations as gensim, and the answer is the first of the top 5 (a, b, c excluded by
+    index) whose folded form differs from a, b and c. Returns -1 when there is none.
+    """
+    query = kv._gensim_mean([(b, 1.0), (c, 1.0), (a, -1.0)])
+    scores = kv._gensim_scores(query, limit)
+    excluded = (a, b, c)
+    ranked = [i for i in argsort_top(scores, _ANALOGY_TOPN + 3) if i not in excluded]
+    predicted = -1
+    for i in ranked[:_ANALOGY_TOPN]:
+        predicted = int(canon[i])
+        if predicted not in excluded:
+            break
+    return predicted
+
+
+def answer_analogies(kv, questions, limit, canon, chunk_elements=_CHUNK_ELEMENTS):
+    """Answer analogy questions "a is to b as c is to ?" in batches.
+
+    For a chunk of questions, the query matrix holds one normalised ``b + c - a`` (over
+    unit vectors) per row; one matrix product with the unit vectors of the first `limit`
+    keys gives all cosine scores; a, b and c are masked and the best key is taken per row.
+    A row goes to the exact per-question path (:func:`_exact_answer`) when its answer
+    could differ from gensim's: the best and second-best scores are closer than the
+    rounding difference between the two ways of computing them, the best key is a case
+    variant of a question word, or a score is not finite.
+
+    Parameters
+    ----------
+    kv : KeyedVectors
+    questions : numpy.ndarray, shape (m, 3), int64
+        Canonical indices of a, b, c (all < `limit`).
+    limit : int
+        Candidates are the first `limit` keys.
+    canon : numpy.ndarray, shape (limit,), int64
+        Canonical index of each candidate (see :func:`vocab_lookup`).
+    chunk_elements : int
+        Upper bound on the size of one block of scores.
+
+    Returns
+    -------
+    numpy.ndarray, shape (m,), int64
+        Predicted canonical index per question, -1 where there is no answer.
+    """
+    m = len(questions)
+    predicted = np.full(m, -1, dtype=np.int64)
+    if m == 0:
+        return predicted
+    unit = kv._unit_vectors(limit)
+    dead = np.flatnonzero(kv.norms[:limit] == 0)  # zero vectors score NaN in gensim: never chosen
+    # Each score is a dot product of two (near) unit float32 vectors of length dim, so its
+    # rounding error is below dim * u, u = 2**-24 (the standard dot-product bound), both in
+    # our computation and in gensim's. Two candidates closer than the sum of the two errors
+    # may come out in either order; rows closer than twice that sum (a margin for the
+    # rounding of the query and unit vectors themselves) are answered the exact way.
+    tie_tolerance = 4.0 * kv.vector_size * 2.0 ** -24
+    rows_per_chunk = max(1, chunk_elements // max(limit, 1))
+    for start in range(0, m, rows_per_chunk):
+        q = questions[start:start + rows_per_chunk]
+        rows = np.arange(len(q))
+        # Same float32 operations, in the same order, as gensim's running mean: b, + c, - a.
+        query = (unit[q[:, 1]] + unit[q[:, 2]]) - unit[q[:, 0]]
+        query = query.astype(np.float64) / 3.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            query = (query * (1.0 / np.linalg.norm(query, axis=1))[:, None]).astype(np.float32)
+            scores = query @ unit.T  # (chunk, limit)
+        for j in range(3):
+            scores[rows, q[:, j]] = -np.inf
+        if dead.size:
+            scores[:, dead] = -np.inf
+        best = scores.argmax(axis=1)
+        top = scores[rows, best]
+        scores[rows, best] = -np.inf
+        second = scores.max(axis=1) if limit > 1 else np.full(len(q), -np.inf, np.float32)
+        chosen = canon[best]
+        with np.errstate(invalid="ignore"):
+            clear = np.isfinite(top) & ((top - second) > tie_tolerance)
+        clear &= (chosen != q[:, 0]) & (chosen != q[:, 1]) & (chosen != q[:, 2])
+        out = predicted[start:start + len(q)]
+        out[clear] = chosen[clear]
+        for i in np.flatnonzero(~clear):
+            out[i] = _exact_answer(kv, *(int(x) for x in q[i]), limit, canon)
+    return predicted
+
+
+def _read_analogy_sections(path, case_insensitive):
+    """Parse an analogy file into ``[(section name, [(a, b, c, expected), ...]), ...]``.
+
+    Same rules as gensim: ``": name"`` lines open a section, lines that are not exactly
+    four words are skipped, words are upper-cased when `case_insensitive`.
+    """
+    sections = []
+    with open(path, "rb") as fin:
+        for line_no, raw in enumerate(fin):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise ValueError(f"{path}: line {line_no + 1}: not UTF-8 ({err.reason})") from None
+            if line.startswith(": "):
+                sections.append((line.lstrip(": ").strip(), []))
+                continue
+            if not sections:
+                raise ValueError(f"Missing section header before line #{line_no} in {path}")
+            words = line.split()
+            if len(words) != 4:
+                logger.info("Skipping invalid line #%i in %s", line_no, path)
+                continue
+            if case_insensitive:
+                words = [word.upper() for word in words]
+            sections[-1][1].append(tuple(words))
+    return sections
+
+
+def _section_accuracy(section):
+    correct, incorrect = len(section["correct"]), len(section["incorrect"])
+    if correct + incorrect == 0:
+        return 0.0
+    score = correct / (correct + incorrect)
+    logger.info("%s: %.1f%% (%i/%i)", section["section"], 100.0 * score, correct, correct + incorrect)
+    return score
+
+
+def evaluate_word_analogies(kv, analogies=BUNDLED_ANALOGIES, restrict_vocab=300000,
+                            case_insensitive=True, dummy4unknown=False):
+    """Accuracy on an analogy test set; see :meth:`KeyedVectors.evaluate_word_analogies`."""
+    lookup = vocab_lookup(kv.index_to_key, restrict_vocab, case_insensitive)
+    limit = len(kv.index_to_key[:restrict_vocab])
+    canon = _canonical_indices(kv.index_to_key, limit, lookup, case_insensitive)
+    parsed = _read_analogy_sections(analogies, case_insensitive)
+
+    plan, known = [], []  # plan: (section number, quadruple, row in `known` or -1 if OOV)
+    for number, (_, quads) in enumerate(parsed):
+        for quad in quads:
+            ids = [lookup.get(word) for word in quad]
+            if None in ids:
+                plan.append((number, quad, -1))
+            else:
+                plan.append((number, quad, len(known)))
+                known.append(ids)
+    known = np.array(known, dtype=np.int64).reshape(-1, 4)
+    predicted = answer_analogies(kv, known[:, :3], limit, canon)
+    correct = predicted == known[:, 3]
+
+    sections = [{"section": name, "correct": [], "incorrect": []} for name, _ in parsed]
+    oov = 0
+    for number, quad, row in plan:
+        if row < 0:
+            oov += 1
+            if dummy4unknown:
+                sections[number]["incorrect"].append(quad)
+        else:
+            sections[number]["correct" if correct[row] else "incorrect"].append(quad)
+    for section in sections:
+        _section_accuracy(section)
+    total = {
+        "section": "Total accuracy",
+        "correct": [quad for s in sections for quad in s["correct"]],
+        "incorrect": [quad for s in sections for quad in s["incorrect"]],
+    }
+    if plan:
+        logger.info("Quadruplets with out-of-vocabulary words: %.1f%%", 100.0 * oov / len(plan))
+    score = _section_accuracy(total)
+    sections.append(total)
+    return score, sections
+
+
+# --------------------------------------------------------------------------- word pairs
+
+def _read_word_pairs(path, delimiter, encoding, case_insensitive):
+    """Yield ``(a, b, gold score)`` per valid line, gensim's rules ('#' lines are comments)."""
+    with open(path, encoding=encoding) as fin:
+        for line_no, line in enumerate(fin):
+            if not line or line.startswith("#"):
+                continue
+            parts = line.split(delimiter)
+            if case_insensitive:
+                parts = [part.upper() for part in parts]
+            try:
+                a, b, sim = parts
+                sim = float(sim)
+            except (ValueError, TypeError):
+                logger.info("Skipping invalid line #%d in %s", line_no, path)
+                continue
+            yield a, b, sim
+
+
+def evaluate_word_pairs(kv, pairs=BUNDLED_WORD_PAIRS, delimiter="\t", encoding="utf8",
+                        restrict_vocab=300000, case_insensitive=True, dummy4unknown=False):
+    """Correlation with human judgements; see :meth:`KeyedVectors.evaluate_word_pairs`."""
+    lookup = vocab_lookup(kv.index_to_key, restrict_vocab, case_insensitive)
+    gold, left, right, oov = [], [], [], 0
+    for a, b, sim in _read_word_pairs(pairs, delimiter, encoding, case_insensitive):
+        if a not in lookup or b not in lookup:
+            oov += 1
+            if dummy4unknown:
+                gold.append(sim)
+                left.append(-1)
+                right.append(-1)
+            continue
+        gold.append(sim)
+        left.append(lookup[a])
+        right.append(lookup[b])
+    if not gold:
+        raise ValueError(f"No valid similarity judgements found in {pairs}: either invalid "
+                         f"format or all are out-of-vocabulary in {kv}")
+    left, right = np.array(left), np.array(right)
+    model = np.zeros(len(gold), dtype=np.float32)  # OOV pairs score 0 (dummy4unknown)
+    seen = left >= 0
+    model[seen] = np.einsum("ij,ij->i", kv._unit_rows(left[seen]), kv._unit_rows(right[seen]))
+    gold = np.array(gold, dtype=np.float64)
+    pearson = pearsonr(gold, model)
+    spearman = spearmanr(gold, model)
+    if dummy4unknown:
+        oov_ratio = 100.0 * oov / len(gold)
+    else:
+        oov_ratio = 100.0 * oov / (len(gold) + oov)
+    logger.info("Pearson correlation coefficient against %s: %.4f", pairs, pearson[0])
+    logger.info("Spearman rank-order correlation coefficient against %s: %.4f", pairs, spearman[0])
+    logger.info("Pairs with unknown words ratio: %.1f%%", oov_ratio)
+    return pearson, spearman, oov_ratio
+
+
+# --------------------------------------------------------------------------- statistics
+
+def _betacf(a, b, x):
+    """Continued fraction of the incomplete beta function (modified Lentz's method).
+
+    Converges quickly for ``x < (a + 1) / (a + b + 2)``; the caller ensures that.
+    """
+    tiny = 1e-300  # stands in for zero so that no denominator vanishes
+    eps = 1e-16    # relative precision of a float64
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 100000):
+        m2 = 2 * m
+        for coeff in (m * (b - m) * x / ((qam + m2) * (a + m2)),
+                      -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
+            d = 1.0 + coeff * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + coeff / c
+            c = c if abs(c) > tiny else tiny
+            delta = c * d
+            h *= delta
+        if abs(delta - 1.0) < eps:
+            return h
+    raise ArithmeticError(f"incomplete beta continued fraction did not converge (a={a}, b={b}, x={x})")
+
+
+def betainc(a, b, x):
+    """Regularized incomplete beta function I_x(a, b) for a, b > 0 and 0 <= x <= 1.
+
+    ``I_x(a, b) = x^a (1-x)^b / (a B(a, b)) * CF`` with CF a continued fraction; for
+    ``x`` above the mean ``(a + 1) / (a + b + 2)`` the symmetry
+    ``I_x(a, b) = 1 - I_{1-x}(b, a)`` keeps the fraction in its fast-converging range.
+    Relative accuracy is about 1e-14.
+
+    Parameters
+    ----------
+    a, b : float
+    x : float
+
+    Returns
+    -------
+    float
+    """
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    log_front = a * math.log(x) + b * math.log1p(-x) - log_beta
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(log_front) * _betacf(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
+
+
+def _correlation_pvalue(r, n):
+    """Two-sided p-value of a correlation `r` from `n` pairs, under the t distribution.
+
+    ``t = r sqrt(df / (1 - r^2))`` has df = n - 2 degrees of freedom, and
+    ``P(|T| >= |t|) = I_{df / (df + t^2)}(df / 2, 1 / 2) = I_{1 - r^2}(df / 2, 1 / 2)``.
+    ``1 - r^2`` is computed as ``(1 - |r|)(1 + |r|)`` to keep precision when |r| is near 1.
+    """
+    df = n - 2
+    if not math.isfinite(r):
+        return math.nan
+    if df <= 0:
+        return 1.0 if df == 0 else math.nan
+    r = min(abs(r), 1.0)
+    return betainc(0.5 * df, 0.5, (1.0 - r) * (1.0 + r))
+
+
+def pearsonr(x, y):
+    """Pearson correlation and its two-sided p-value (as ``scipy.stats.pearsonr``).
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+
+    Returns
+    -------
+    (float, float)
+        Correlation (NaN when an input is constant) and p-value.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1 or x.size < 2:
+        raise ValueError("pearsonr needs two 1-D arrays of the same length >= 2")
+    xm, ym = x - x.mean(), y - y.mean()
+    nx, ny = np.linalg.norm(xm), np.linalg.norm(ym)
+    if nx == 0 or ny == 0 or not (np.isfinite(nx) and np.isfinite(ny)):
+        return math.nan, math.nan
+    r = float(np.clip(np.dot(xm / nx, ym / ny), -1.0, 1.0))
+    return r, _correlation_pvalue(r, x.size)
+
+
+def rankdata(values):
+    """Ranks 1..n of `values`, ties getting the average of the ranks they span.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,), float64
+    """
+    values = np.asarray(values)
+    order = np.argsort(values, kind="stable")
+    sorted_values = values[order]
+    # Start of each run of equal values in sorted order, and one past the last run.
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    ends = np.r_[starts[1:], values.size]
+    run_rank = (starts + ends + 1) / 2.0  # mean of ranks starts+1 .. ends
+    ranks = np.empty(values.size, dtype=np.float64)
+    ranks[order] = np.repeat(run_rank, ends - starts)
+    return ranks
+
+
+def spearmanr(x, y):
+    """Spearman rank correlation and its two-sided p-value (as ``scipy.stats.spearmanr``).
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+
+    Returns
+    -------
+    (float, float)
+        Correlation of the average ranks (NaN for constant or NaN-containing input) and p-value.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1 or x.size < 2:
+        raise ValueError("spearmanr needs two 1-D arrays of the same length >= 2")
+    if np.isnan(x).any() or np.isnan(y).any() or (x == x[0]).all() or (y == y[0]).all():
+        return math.nan, math.nan
+    # np.corrcoef as scipy uses it, so that e.g. a perfect rank agreement gives exactly 1.0.
+    rho = float(np.clip(np.corrcoef(rankdata(x), rankdata(y))[0, 1], -1.0, 1.0))
+    return rho, _correlation_pvalue(rho, x.size)

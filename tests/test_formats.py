@@ -1,0 +1,332 @@
+"""word2vec text/binary and native formats: round trips, tricky files, errors, atomic writes, gensim."""
+
+import os
+import stat
+
+import numpy as np
+import pytest
+
+from fastw2v import formats
+from fastw2v.formats import VectorsFormatError, read_word2vec, write_word2vec
+from fastw2v.keyedvectors import KeyedVectors
+
+
+def sample(n=50, dim=7, seed=0):
+    rng = np.random.default_rng(seed)
+    keys = ["</s>", "café", "naïve", "日本"] + [f"w{i}" for i in range(n - 4)]
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors[5, :4] = [1e-30, -0.0, 12345.678, 1e-7]  # extremes must survive text exactly
+    return keys, vectors
+
+
+def binary_record(key, vec, newline=False):
+    return key + b" " + np.asarray(vec, "<f4").tobytes() + (b"\n" if newline else b"")
+
+
+def temp_leftovers(folder):
+    return [name for name in os.listdir(folder) if name.endswith(".tmp")]
+
+
+# ---------------------------------------------------------------- round trips
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_word2vec_round_trip_exact(tmp_path, binary):
+    keys, vectors = sample()
+    path = tmp_path / "v.w2v"
+    write_word2vec(path, keys, vectors, binary=binary)
+    for flag in (binary, None):
+        got_keys, got = read_word2vec(path, binary=flag)
+        assert got_keys == keys
+        np.testing.assert_array_equal(got, vectors)
+        assert got.dtype == np.float32
+    assert formats.detect_binary(path) is binary
+    got_keys, got = read_word2vec(path, limit=10, datatype=np.float16)
+    assert got_keys == keys[:10] and got.dtype == np.float16
+
+
+def test_keyedvectors_word2vec_methods(tmp_path):
+    keys, vectors = sample()
+    kv = KeyedVectors(vectors, keys)
+    kv.save_word2vec_format(tmp_path / "v.txt")
+    kv.save_word2vec_format(tmp_path / "v.bin", binary=True)
+    kv.save_word2vec_format(tmp_path / "glove.txt", write_header=False)
+    assert (tmp_path / "v.txt").read_text(encoding="utf-8").startswith("50 7\n</s> ")
+    for name, binary in (("v.txt", False), ("v.bin", True), ("v.bin", None)):
+        loaded = KeyedVectors.load_word2vec_format(tmp_path / name, binary=binary)
+        assert loaded.index_to_key == keys and loaded.counts is None
+        np.testing.assert_array_equal(loaded.vectors, vectors)
+    glove = KeyedVectors.load_word2vec_format(tmp_path / "glove.txt", no_header=True)
+    np.testing.assert_array_equal(glove.vectors, vectors)
+
+
+def test_native_round_trip(tmp_path):
+    keys, vectors = sample()
+    counts = np.arange(50, dtype=np.int64) * 3
+    kv = KeyedVectors(vectors, keys, counts)
+    kv.save(tmp_path / "model")
+    assert sorted(os.listdir(tmp_path / "model")) == ["meta.json", "vectors.npy", "vocab.txt"]
+    loaded = KeyedVectors.load(tmp_path / "model")
+    assert isinstance(loaded.vectors, np.memmap) or isinstance(loaded.vectors.base, np.memmap)
+    assert not loaded.vectors.flags.writeable
+    assert loaded.index_to_key == keys
+    np.testing.assert_array_equal(loaded.vectors, vectors)
+    np.testing.assert_array_equal(loaded.counts, counts)
+    assert loaded.most_similar("café", topn=3) == kv.most_similar("café", topn=3)
+    in_memory = KeyedVectors.load(tmp_path / "model", mmap=False)
+    assert not isinstance(in_memory.vectors, np.memmap)
+    # no counts, and saving over an existing model
+    KeyedVectors(vectors[:3], keys[:3]).save(tmp_path / "model")
+    again = KeyedVectors.load(tmp_path / "model")
+    assert again.counts is None and again.index_to_key == keys[:3]
+
+
+def test_native_float16(tmp_path):
+    keys, vectors = sample()
+    vectors[5] = 0.5
+    KeyedVectors(vectors, keys).save(tmp_path / "half", dtype=np.float16)
+    loaded = KeyedVectors.load(tmp_path / "half")
+    assert loaded.vectors.dtype == np.float16
+    np.testing.assert_allclose(loaded.vectors, vectors, rtol=1e-3, atol=1e-4)
+    assert os.path.getsize(tmp_path / "half" / "vectors.npy") < vectors.nbytes * 0.6
+    big = vectors.copy()
+    big[0, 0] = 1e6
+    with pytest.raises(ValueError, match="float16"):
+        KeyedVectors(big, keys).save(tmp_path / "bad", dtype=np.float16)
+
+
+def test_native_rejects_unstorable_keys(tmp_path):
+    with pytest.raises(ValueError, match="tab or line break"):
+        KeyedVectors(np.zeros((1, 2), np.float32), ["a\tb"]).save(tmp_path / "m")
+    with pytest.raises(ValueError, match="space or line break"):
+        write_word2vec(tmp_path / "x.txt", ["a b"], np.zeros((1, 2)))
+    assert not os.listdir(tmp_path)
+
+
+# ---------------------------------------------------------------- tricky files
+
+def test_text_variants(tmp_path):
+    # CRLF, trailing spaces (word2vec.c, fastText), </s>, tab, no final newline, extra lines
+    path = tmp_path / "tricky.vec"
+    path.write_bytes(b"3 2 \r\n</s> 0.1 0.2 \r\nk\xc3\xa9 1e-3  -2\r\nlast\t3 4\n")
+    keys, vecs = read_word2vec(path)
+    assert keys == ["</s>", "ké", "last"]
+    np.testing.assert_array_equal(vecs, np.array([[0.1, 0.2], [1e-3, -2], [3, 4]], np.float32))
+    path.write_bytes(b"3 2\n</s> 0.1 0.2 \nk\xc3\xa9 1e-3 -2\nlast 3 4")
+    keys, vecs = read_word2vec(path)
+    assert keys == ["</s>", "ké", "last"]
+    np.testing.assert_array_equal(vecs, np.array([[0.1, 0.2], [1e-3, -2], [3, 4]], np.float32))
+    path.write_bytes(b"1 2\nonly 1 2\nignored line after the declared count\n")
+    assert read_word2vec(path)[0] == ["only"]
+
+
+def test_non_utf8_keys(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(b"2 2\ncaf\xe9 1 2\nok 3 4\n")
+    keys, _ = read_word2vec(path)
+    assert keys == ["caf\ufffd", "ok"]
+    with pytest.raises(VectorsFormatError, match=r"latin1.txt: line 2: key is not valid"):
+        KeyedVectors.load_word2vec_format(path)  # gensim's default: strict
+    assert KeyedVectors.load_word2vec_format(path, unicode_errors="replace").index_to_key == keys
+    path = tmp_path / "cut.bin"  # word2vec.c cuts long words inside a UTF-8 sequence
+    path.write_bytes(b"2 2\n" + binary_record(b"\xe6\x97", [1, 2], True) + binary_record(b"x", [3, 4], True))
+    assert read_word2vec(path)[0] == ["\ufffd", "x"]
+
+
+def test_duplicate_keys_keep_first(tmp_path, caplog):
+    path = tmp_path / "dup.txt"
+    path.write_bytes(b"3 1\na 1\nb 2\na 3\n")
+    keys, vecs = read_word2vec(path)
+    assert keys == ["a", "b"] and vecs[:, 0].tolist() == [1, 2]
+    assert "duplicate key 'a'" in caplog.text
+
+
+@pytest.mark.parametrize("newline", [False, True])
+def test_binary_variants(tmp_path, newline):
+    keys, vectors = [b"</s>", b"caf\xc3\xa9", b"z"], np.arange(9, dtype=np.float32).reshape(3, 3)
+    body = b"".join(binary_record(k, v, newline) for k, v in zip(keys, vectors))
+    path = tmp_path / "v.bin"
+    path.write_bytes(b"3 3\n" + body)
+    got_keys, got = read_word2vec(path, binary=True)
+    assert got_keys == ["</s>", "café", "z"]
+    np.testing.assert_array_equal(got, vectors)
+    assert formats.detect_binary(path)
+    path.write_bytes(b"3 3\r\n" + body.rstrip(b"\n"))  # CRLF header, no final newline
+    np.testing.assert_array_equal(read_word2vec(path)[1], vectors)
+
+
+# ---------------------------------------------------------------- errors
+
+def test_truncated_and_malformed(tmp_path):
+    keys, vectors = sample(n=20, dim=4)
+    path = tmp_path / "vectors.bin"
+    write_word2vec(path, keys, vectors, binary=True)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    with pytest.raises(VectorsFormatError, match=r"^vectors.bin: truncated: expected 20 vectors of dim 4, found 9$"):
+        read_word2vec(path, binary=True)
+    path.write_bytes(data[:-2])
+    with pytest.raises(VectorsFormatError, match="found 19"):
+        read_word2vec(path)
+    text = tmp_path / "x.txt"
+    text.write_bytes(b"3 4\na 1 2 3 4\nb 1 2\nc 1 2 3 4\n")
+    with pytest.raises(VectorsFormatError, match=r"^x.txt: line 3: expected 5 fields, got 3$"):
+        read_word2vec(text, binary=False)
+    text.write_bytes(b"2 2\na 1 2\nb 1 oops\n")
+    with pytest.raises(VectorsFormatError, match=r"x.txt: line 3: invalid number"):
+        read_word2vec(text, binary=False)
+    text.write_bytes(b"5 2\na 1 2\nb 1 2\n")
+    with pytest.raises(VectorsFormatError, match="x.txt: truncated: expected 5 vectors of dim 2, found 2"):
+        read_word2vec(text)
+    for header in (b"hello world\n", b"3\n", b"", b"-1 4\n"):
+        text.write_bytes(header + b"a 1 2\n")
+        with pytest.raises(VectorsFormatError, match=r"x.txt: not a word2vec file: header must be '<count> <dim>'"):
+            read_word2vec(text)
+    with pytest.raises(FileNotFoundError):
+        read_word2vec(tmp_path / "missing.txt")
+
+
+def test_native_errors(tmp_path):
+    keys, vectors = sample(n=10, dim=4)
+    model = tmp_path / "m"
+    KeyedVectors(vectors, keys, np.ones(10)).save(model)
+    vocab = (model / "vocab.txt").read_text(encoding="utf-8")
+    (model / "vocab.txt").write_text("".join(vocab.splitlines(True)[:4]), encoding="utf-8")
+    with pytest.raises(VectorsFormatError, match="vocab.txt: truncated: expected 10 keys, found 4"):
+        KeyedVectors.load(model)
+    data = (model / "vectors.npy").read_bytes()
+    (model / "vectors.npy").write_bytes(data[:-10])
+    for mmap in (True, False):
+        with pytest.raises(VectorsFormatError, match="vectors.npy: not a valid .npy file"):
+            KeyedVectors.load(model, mmap=mmap)
+    np.save(model / "vectors.npy", vectors[:5])
+    with pytest.raises(VectorsFormatError, match=r"vectors.npy: holds float32 \(5, 4\), meta.json says float32 \(10, 4\)"):
+        KeyedVectors.load(model)
+    (model / "meta.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(VectorsFormatError, match="meta.json: invalid JSON"):
+        KeyedVectors.load(model)
+    with pytest.raises(FileNotFoundError):
+        KeyedVectors.load(tmp_path / "nothing")
+
+
+# ---------------------------------------------------------------- atomic writes
+
+class FailingFile:
+    """File wrapper whose write raises once `limit` bytes have been written."""
+
+    def __init__(self, f, limit):
+        self._f, self._left = f, limit
+
+    def write(self, data):
+        self._left -= len(data)
+        if self._left < 0:
+            raise OSError("disk full (simulated)")
+        return self._f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self._f.__exit__(*exc)
+
+
+def fail_after(monkeypatch, limit):
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(formats.os, "fdopen", lambda *a, **k: FailingFile(real_fdopen(*a, **k), limit))
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_failed_word2vec_write_keeps_old_file(tmp_path, monkeypatch, binary):
+    keys, vectors = sample(n=3000, dim=20)
+    path = tmp_path / "v.out"
+    path.write_bytes(b"old content")
+    monkeypatch.setattr(formats, "_TEXT_CHUNK_BYTES", 4096)  # many chunks: fail in the middle
+    fail_after(monkeypatch, 50_000)
+    with pytest.raises(OSError, match="simulated"):
+        write_word2vec(path, keys, vectors, binary=binary)
+    assert path.read_bytes() == b"old content"
+    assert temp_leftovers(tmp_path) == []
+
+
+def test_failed_rename_or_fsync(tmp_path, monkeypatch):
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"old")
+    for target in ("replace", "fsync"):
+        with monkeypatch.context() as m:
+            m.setattr(formats.os, target, lambda *a: (_ for _ in ()).throw(OSError(f"{target} failed")))
+            with pytest.raises(OSError, match=f"{target} failed"):
+                write_word2vec(path, ["a"], np.ones((1, 2)))
+        assert path.read_bytes() == b"old" and temp_leftovers(tmp_path) == []
+
+
+def test_failed_native_save(tmp_path, monkeypatch):
+    keys, vectors = sample()
+    kv = KeyedVectors(vectors, keys)
+    fail_after(monkeypatch, 100)
+    with pytest.raises(OSError, match="simulated"):
+        kv.save(tmp_path / "new")
+    assert os.listdir(tmp_path) == []  # no half-built directory, no temp directory
+    monkeypatch.undo()
+    kv.save(tmp_path / "model")
+    before = {name: (tmp_path / "model" / name).read_bytes() for name in os.listdir(tmp_path / "model")}
+    fail_after(monkeypatch, 100)
+    with pytest.raises(OSError):
+        KeyedVectors(vectors * 2, keys).save(tmp_path / "model")
+    monkeypatch.undo()
+    after = {name: (tmp_path / "model" / name).read_bytes() for name in os.listdir(tmp_path / "model")}
+    assert after == before
+    np.testing.assert_array_equal(KeyedVectors.load(tmp_path / "model").vectors, vectors)
+
+
+def test_written_file_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        formats._UMASK = None
+        write_word2vec(tmp_path / "v.txt", ["a"], np.ones((1, 2)))
+        KeyedVectors(np.ones((1, 2), np.float32), ["a"]).save(tmp_path / "m")
+    finally:
+        os.umask(old)
+        formats._UMASK = None
+    assert stat.S_IMODE(os.stat(tmp_path / "v.txt").st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(tmp_path / "m").st_mode) == 0o755
+
+
+# ---------------------------------------------------------------- gensim interop
+
+@pytest.fixture(scope="module")
+def zipf_vectors():
+    """Keys ordered by a Zipf-like frequency with vectors whose norm shrinks with rank."""
+    rng = np.random.default_rng(5)
+    n, dim = 400, 16
+    keys = ["</s>"] + [f"tok{i}_é" for i in range(n - 1)]
+    vectors = (rng.standard_normal((n, dim)) / np.sqrt(1 + np.arange(n))[:, None]).astype(np.float32)
+    return keys, vectors
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_gensim_reads_ours_and_we_read_gensims(tmp_path, zipf_vectors, binary):
+    gensim = pytest.importorskip("gensim")
+    keys, vectors = zipf_vectors
+    ours_path, theirs_path = tmp_path / "ours", tmp_path / "theirs"
+    write_word2vec(ours_path, keys, vectors, binary=binary)
+    theirs = gensim.models.KeyedVectors.load_word2vec_format(str(ours_path), binary=binary)
+    assert theirs.index_to_key == keys
+    np.testing.assert_array_equal(theirs.vectors, vectors)
+    theirs.save_word2vec_format(str(theirs_path), binary=binary)
+    got_keys, got = read_word2vec(theirs_path)  # detected
+    assert got_keys == keys
+    np.testing.assert_array_equal(got, vectors)
+
+
+def test_gensim_reads_word2vec_c_style_binary(tmp_path, zipf_vectors):
+    gensim = pytest.importorskip("gensim")
+    keys, vectors = zipf_vectors
+    path = tmp_path / "c.bin"
+    path.write_bytes(f"{len(keys)} {vectors.shape[1]}\n".encode()
+                     + b"".join(binary_record(k.encode(), v, True) for k, v in zip(keys, vectors)))
+    theirs = gensim.models.KeyedVectors.load_word2vec_format(str(path), binary=True)
+    got_keys, got = read_word2vec(path)
+    assert got_keys == theirs.index_to_key == keys
+    np.testing.assert_array_equal(got, theirs.vectors)

@@ -1,0 +1,137 @@
+"""The ``fastw2v`` command through click's CliRunner."""
+
+import json
+
+import click
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from fastw2v import KeyedVectors, __version__
+from fastw2v.cli import main
+
+from corpora import neighbour_purity, topic_corpus, write_corpus
+
+FAST = ["--dim", "16", "--epochs", "3", "--min-count", "1", "--threads", "1", "-q"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    sentences, groups = topic_corpus(n_sentences=1500)
+    return write_corpus(tmp_path_factory.mktemp("cli") / "corpus.txt", sentences), groups
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def assert_clean_error(result, message):
+    assert result.exit_code not in (0, None)
+    assert isinstance(result.exception, SystemExit), result.exception  # not a crash
+    assert "Traceback" not in result.output
+    assert message in result.output, result.output
+
+
+def walk(group):
+    yield group
+    for command in getattr(group, "commands", {}).values():
+        yield from walk(command)
+
+
+def test_every_command_has_help_and_there_is_a_version():
+    for command in walk(main):
+        assert command.help and command.help.strip(), command.name
+    for command in main.commands:
+        assert run(command, "-h").exit_code == 0
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+@pytest.mark.parametrize("name, binary", [("vectors.bin", True), ("vectors.txt", False), ("v.vec", False)])
+def test_train_writes_word2vec_file_that_loads_back(tmp_path, corpus, name, binary):
+    path, groups = corpus
+    out = tmp_path / name
+    result = run("train", path, "-o", out, *FAST)
+    assert result.exit_code == 0, result.output
+    kv = KeyedVectors.load_word2vec_format(out, binary=binary)
+    assert kv.vectors.shape == (len(groups) + 4, 16)  # topic words + 4 function words
+    assert kv.index_to_key[0].startswith("t") or kv.index_to_key[0].startswith("fn")
+
+
+def test_format_flag_overrides_the_extension(tmp_path, corpus):
+    out = tmp_path / "vectors.txt"
+    assert run("train", corpus[0], "-o", out, "--format", "binary", *FAST).exit_code == 0
+    KeyedVectors.load_word2vec_format(out, binary=True)
+    with pytest.raises(ValueError):
+        KeyedVectors.load_word2vec_format(out, binary=False)
+
+
+def test_train_skipgram_learns_and_reports(tmp_path, corpus):
+    path, groups = corpus
+    out, report = tmp_path / "sg.bin", tmp_path / "report.json"
+    result = run("train", path, "-o", out, "--model", "skipgram", "--dim", "24", "--epochs", "6",
+                 "--min-count", "1", "--threads", "2", "--report", report)
+    assert result.exit_code == 0, result.output
+    # the summary line names the speed and the loss
+    assert "words/s" in result.output and "loss" in result.output
+    kv = KeyedVectors.load_word2vec_format(out, binary=True)
+    assert neighbour_purity(kv.vectors, kv.index_to_key, groups) >= 0.9
+    data = json.loads(report.read_text())
+    assert data["vocab_size"] == len(kv)
+    assert data["corpus_tokens"] == sum(len(line.split()) for line in path.read_text().splitlines())
+    assert len(data["epoch_loss"]) == 6 and data["epoch_loss"][-1] < data["epoch_loss"][0]
+    assert data["settings"]["model"] == "skipgram" and data["settings"]["alpha"] == 0.025
+    assert set(data["phases"]) >= {"read", "train", "save", "total"}
+    assert data["words_per_sec"] > 0 and data["version"] == __version__
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--dim", "0"], "--dim"),
+        (["--window", "0"], "--window"),
+        (["--negative", "-1"], "--negative"),
+        (["--epochs", "0"], "--epochs"),
+        (["--threads", "0"], "--threads"),
+        (["--sample", "-1"], "--sample"),
+        (["--alpha", "-0.1"], "--alpha"),
+        (["--min-count", "-3"], "--min-count"),
+        (["--dim", "abc"], "'abc' is not a valid integer"),
+        (["--model", "sg"], "'sg' is not one of"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(tmp_path, corpus, args, message):
+    out = tmp_path / "v.bin"
+    result = run("train", corpus[0], "-o", out, *args)
+    assert_clean_error(result, message)
+    assert not out.exists()
+
+
+def test_bad_corpora_are_clear_errors(tmp_path, corpus):
+    out = tmp_path / "v.bin"
+    assert_clean_error(run("train", tmp_path / "missing.txt", "-o", out), "no such file")
+    assert_clean_error(run("train", tmp_path, "-o", out), "is a directory")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n\n")
+    assert_clean_error(run("train", empty, "-o", out), "empty")
+    assert_clean_error(run("train", corpus[0], "-o", out, "--min-count", "100000"), "lower --min-count")
+    one = tmp_path / "one.txt"
+    one.write_text("same same same same same\n")
+    assert_clean_error(run("train", one, "-o", out, "--min-count", "1"), "at least 2")
+    assert not out.exists()
+
+
+def test_unwritable_output_is_refused_before_training(tmp_path, corpus):
+    result = run("train", corpus[0], "-o", tmp_path / "no" / "such" / "dir" / "v.bin", *FAST)
+    assert_clean_error(result, "does not exist")
+    assert_clean_error(run("train", corpus[0], "-o", tmp_path, *FAST), "is a directory")
+    assert_clean_error(run("train", corpus[0], "-o", corpus[0], *FAST), "corpus file itself")
+    assert corpus[0].read_text().startswith(("t", "fn"))  # the corpus is untouched
+
+
+def test_query_commands_are_registered(tmp_path, corpus):
+    out = tmp_path / "v.bin"
+    assert run("train", corpus[0], "-o", out, *FAST).exit_code == 0
+    result = run("similar", out, "t0w0", "--topn", "3")
+    assert result.exit_code == 0 and len(result.output.strip().splitlines()) == 3
+    assert_clean_error(run("similar", out, "nosuchword"), "nosuchword")

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+
+from fastw2v.word2vec import Word2Vec
+
+from corpora import neighbour_purity, topic_corpus, write_corpus
+
+SETTINGS = dict(dim=32, window=5, negative=5, min_count=1, epochs=8, seed=7)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return topic_corpus()
+
+
+@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_neighbours_recover_planted_topics(tmp_path, planted, model, threads):
+    sentences, groups = planted
+    path = write_corpus(tmp_path / "topics.txt", sentences)
+    m = Word2Vec(corpus_file=path, model=model, threads=threads, **SETTINGS)
+    purity = neighbour_purity(m.wv.vectors, m.wv.index_to_key, groups)
+    assert purity >= 0.9, f"{model}/{threads} threads: only {purity:.0%} of neighbours share the topic"
+    # the loss is reported per epoch and falls as the model learns
+    loss = m.result.epoch_loss
+    assert len(loss) == SETTINGS["epochs"] and all(np.isfinite(loss))
+    assert loss[-1] < 0.9 * loss[0]
+
+
+def test_untrained_vectors_do_not_show_the_structure(planted):
+    # guards the quality test: random starting vectors must fail it
+    sentences, groups = planted
+    m = Word2Vec(**SETTINGS)
+    m.build_vocab(sentences=sentences)
+    assert neighbour_purity(m.wv.vectors, m.wv.index_to_key, groups) < 0.5
+
+
+@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+def test_one_thread_and_one_seed_are_byte_identical(planted, model):
+    sentences, _ = planted
+    runs = [Word2Vec(sentences=sentences, model=model, threads=1, **SETTINGS) for _ in range(2)]
+    assert np.array_equal(runs[0].wv.vectors, runs[1].wv.vectors)
+    assert runs[0].result.epoch_loss == runs[1].result.epoch_loss
+    other = Word2Vec(sentences=sentences, model=model, threads=1, **{**SETTINGS, "seed": 8})
+    assert not np.array_equal(runs[0].wv.vectors, other.wv.vectors)
+
+
+def test_learning_rate_decays_linearly_over_the_whole_run(planted):
+    sentences, _ = planted
+    seen = []
+    m = Word2Vec(**{**SETTINGS, "epochs": 3}, model="cbow", alpha=0.04, min_alpha=0.001, threads=1)
+    m.build_vocab(sentences=sentences)
+    m.train(progress=seen.append)
+    fractions = np.array([p.fraction for p in seen])
+    alphas = np.array([p.alpha for p in seen])
+    assert fractions[-1] == pytest.approx(1.0)
+    np.testing.assert_allclose(alphas, 0.04 - (0.04 - 0.001) * fractions, rtol=1e-6)
+    assert [p.epoch for p in seen] == sorted(p.epoch for p in seen)
+
+
+def test_epoch_callbacks_and_early_stop(planted):
+    sentences, _ = planted
+    calls = []
+    m = Word2Vec(**SETTINGS, callbacks=[lambda model, epoch, loss: calls.append((epoch, loss))])
+    m.build_vocab(sentences=sentences)
+    result = m.train(epochs=2)
+    assert [e for e, _ in calls] == [1, 2]
+    assert [loss for _, loss in calls] == result.epoch_loss
+    stopped = m.train(stop=lambda: True)
+    assert stopped.stopped and stopped.epoch_loss == [] and stopped.raw_words == 0
+
+
+def test_training_reads_a_single_line_corpus_whole(tmp_path, planted):
+    # one line of ~35k tokens: longer than the kernel's window buffer, so it is
+    # trained in overlapping pieces; every kept word must be trained once.
+    sentences, groups = planted
+    path = tmp_path / "one_line.txt"
+    path.write_text(" ".join(w for s in sentences for w in s))
+    m = Word2Vec(corpus_file=path, model="cbow", sample=0, threads=1, **SETTINGS)
+    assert m.corpus.sentence_starts.tolist() == [0, sum(map(len, sentences))]
+    assert m.result.trained_words == SETTINGS["epochs"] * len(m.corpus)
+    assert neighbour_purity(m.wv.vectors, m.wv.index_to_key, groups) >= 0.7

@@ -81,7 +81,7 @@ class _Interrupts:
             raise KeyboardInterrupt
         self.requested = True
         self.printer.line("interrupted: stopping after the current block and saving the "
-                          "partial vectors (Ctrl-C again to quit without saving)")
+                          "partial vectors (Ctrl-C again to quit without saving)", force=True)
 
     def __call__(self):
         return self.requested
@@ -144,6 +144,9 @@ def train(corpus, output, fmt, quiet, report, **settings):
         model.build_vocab(corpus, progress=printer.reading)
     except CorpusError as exc:
         raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        printer.line("aborted while reading the corpus: nothing written", force=True)
+        sys.exit(EXIT_INTERRUPTED)
     if len(model.vocab) < 2:
         raise click.ClickException(
             f"{corpus}: only {len(model.vocab)} distinct word(s) reach min_count={config.min_count}; "
@@ -158,7 +161,7 @@ def train(corpus, output, fmt, quiet, report, **settings):
             write_word2vec(output, model.wv.index_to_key, model.wv.vectors, binary=fmt == "binary")
             model.timings["save"] = time.perf_counter() - t0
     except KeyboardInterrupt:
-        printer.line("aborted: nothing written")
+        printer.line("aborted: nothing written", force=True)
         sys.exit(EXIT_INTERRUPTED)
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
@@ -168,7 +171,7 @@ def train(corpus, output, fmt, quiet, report, **settings):
         _write_report(report, model, result, total, output, fmt)
     if result.stopped:
         printer.line(f"partial vectors ({len(result.epoch_loss)} of {config.epochs} epochs "
-                     f"complete) written to {output}")
+                     f"complete) written to {output}", force=True)
         sys.exit(EXIT_INTERRUPTED)
     printer.line(
         f"{config.model}: {len(model.vocab)} words x {config.dim} dims, "
@@ -200,6 +203,52 @@ def _write_report(path, model, result, total, output, fmt):
     with atomic_write(path, "w") as fh:
         json.dump(data, fh, indent=2)
         fh.write("\n")
+
+
+DEMO_CORPUS = os.path.join(os.path.dirname(__file__), "data", "demo.txt.gz")
+DEMO_WORDS = ("you", "year", "car")
+DEMO_ANALOGY = ("king", "man", "queen")  # king is to man as queen is to ?
+
+
+@main.command()
+@click.option("--model", type=click.Choice(MODELS), default="cbow", show_default=True,
+              help="Model to train.")
+@click.option("--epochs", type=int, default=10, show_default=True, help="Passes over the sample.")
+@click.option("--threads", type=int, default=None, help="Worker threads [default: all cores].")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="Also save the vectors here (word2vec format).")
+def demo(model, epochs, threads, output):
+    """Train on a bundled 1M-token Wikipedia sample and show what the vectors learned.
+
+    The sample is the first million tokens of a 2015 English Wikipedia dump
+    (CC BY-SA 3.0, Wikipedia's contributors; see fastw2v/data/README.md).
+    """
+    from .word2vec import Word2Vec
+
+    try:
+        config = TrainConfig.from_kwargs(model=model, epochs=epochs, threads=threads)
+    except ConfigError as exc:
+        raise click.ClickException(f"invalid --{exc.field}: {exc}") from None
+    if output:
+        check_output_path(output, DEMO_CORPUS)
+    printer = ProgressPrinter()
+    w2v = Word2Vec(**dataclasses.asdict(config))
+    w2v.build_vocab(DEMO_CORPUS)
+    result = w2v.train(progress=printer.training)
+    printer.line(f"{model}: {len(w2v.vocab)} words, {human(result.words_per_sec)} words/s, "
+                 f"{result.seconds:.1f} s, loss {result.epoch_loss[-1]:.4f}")
+    wv = w2v.wv
+    for word in DEMO_WORDS:
+        neighbours = ", ".join(f"{w} ({s:.2f})" for w, s in wv.most_similar(word, topn=8))
+        click.echo(f"{word}: {neighbours}")
+    a, b, c = DEMO_ANALOGY
+    answers = ", ".join(f"{w} ({s:.2f})" for w, s in wv.most_similar(positive=[b, c], negative=[a], topn=5))
+    click.echo(f"{a} : {b} = {c} : ?  {answers}")
+    if output:
+        from .formats import write_word2vec
+
+        write_word2vec(output, wv.index_to_key, wv.vectors, binary=output_format(output, None) == "binary")
+        click.echo(f"vectors written to {output}")
 
 
 def _register_query_commands():

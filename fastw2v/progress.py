@@ -78,9 +78,9 @@ class ProgressPrinter:
             force=p.fraction >= 1.0,
         )
 
-    def line(self, text):
-        """Print a complete line, ending any live line first."""
-        if self.quiet:
+    def line(self, text, force=False):
+        """Print a complete line, ending any live line first; ``force`` prints even when quiet."""
+        if self.quiet and not force:
             return
         if self._open_line:
             self.stream.write("\n")

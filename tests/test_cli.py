@@ -135,3 +135,33 @@ def test_query_commands_are_registered(tmp_path, corpus):
     result = run("similar", out, "t0w0", "--topn", "3")
     assert result.exit_code == 0 and len(result.output.strip().splitlines()) == 3
     assert_clean_error(run("similar", out, "nosuchword"), "nosuchword")
+
+
+def test_random_binary_data_trains_or_is_refused_cleanly(tmp_path):
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(np.random.default_rng(0).integers(0, 256, 200_000, dtype=np.uint8).tobytes())
+    out = tmp_path / "v.bin"
+    result = run("train", junk, "-o", out, *FAST)
+    assert isinstance(result.exception, SystemExit) or result.exception is None, result.exception
+    if result.exit_code == 0:
+        assert len(KeyedVectors.load_word2vec_format(out, binary=True)) >= 2
+    else:
+        assert not out.exists()
+
+
+def test_invalid_utf8_corpus_trains(tmp_path):
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes(("caf\xe9 cr\xe8me br\xfbl\xe9e " * 50 + "\n").encode("latin-1") * 20)
+    out = tmp_path / "v.txt"
+    result = run("train", bad, "-o", out, *FAST)
+    assert result.exit_code == 0, result.output
+    assert "caf\ufffd" in KeyedVectors.load_word2vec_format(out).key_to_index
+
+
+def test_demo_trains_on_the_bundled_sample(tmp_path):
+    out = tmp_path / "demo.bin"
+    result = run("demo", "--epochs", "1", "--threads", "2", "-o", out)
+    assert result.exit_code == 0, result.output
+    for word in ("you:", "year:", "car:", "king : man = queen : ?"):
+        assert word in result.output
+    assert len(KeyedVectors.load_word2vec_format(out, binary=True)) > 10_000

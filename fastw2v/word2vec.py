@@ -234,6 +234,7 @@ class Word2Vec:
         negs = np.empty((blocks, 2 * cfg.window, cfg.negative), dtype=np.int32)
         hs = np.empty((blocks, padded), dtype=np.float32)
         grads = np.empty((blocks, padded), dtype=np.float32)
+        scores = np.empty((blocks, -(-(cfg.negative + 1) // _PAD) * _PAD), dtype=np.float32)
         out_loss = np.zeros(blocks, dtype=np.float64)
         out_examples = np.zeros(blocks, dtype=np.int64)
         out_kept = np.zeros(blocks, dtype=np.int64)
@@ -256,7 +257,7 @@ class Word2Vec:
                     kernels.train_range(
                         cfg.model_code, syn0, syn1, ids, starts, start, end, keep,
                         table.threshold, table.alias, cfg.window, alpha, min_alpha,
-                        float(done), total, cfg.seed, streams, bufs, negs, hs, grads,
+                        float(done), total, cfg.seed, streams, bufs, negs, hs, grads, scores,
                         out_loss, out_examples, out_kept,
                     )
                     done += end - start

@@ -97,7 +97,7 @@ def test_update_primitive_is_minus_lr_times_numerical_gradient():
     lr = 1e-3
     h32, s32 = h.astype(np.float32), syn1.astype(np.float32)
     grad = np.zeros(DIM, dtype=np.float32)
-    value = ns_update(h32, s32, target, negs, np.float32(lr), grad)
+    value = ns_update(h32, s32, target, negs, np.float32(lr), grad, np.zeros(8, np.float32))
     assert value == pytest.approx(loss(), rel=1e-5)
     np.testing.assert_allclose(grad / -lr, dh, rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose((s32 - syn1.astype(np.float32)) / -lr, dsyn1, rtol=1e-2, atol=1e-2)
@@ -111,8 +111,16 @@ def test_saturated_scores_give_finite_loss_and_the_limit_gradient():
     syn1[1] = 10.0  # score 1600: a confident positive for word 1
     syn1[2] = 10.0  # ...and a confidently wrong negative
     grad = np.zeros(DIM, dtype=np.float32)
-    loss = ns_update(h, syn1, 1, np.array([2], dtype=np.int32), np.float32(0.1), grad)
+    loss = ns_update(h, syn1, 1, np.array([2], dtype=np.int32), np.float32(0.1), grad,
+                     np.zeros(2, np.float32))
     assert np.isfinite(loss) and loss == pytest.approx(1600.0)
     np.testing.assert_allclose(grad, -0.1 * 10.0)  # from the negative alone
     np.testing.assert_allclose(syn1[2], 10.0 - 0.1 * 10.0)
     np.testing.assert_allclose(syn1[1], 10.0)  # the positive is already right
+
+
+def test_series_log1p_matches_libm_on_the_unit_interval():
+    from fastw2v.kernels import log1p_unit
+
+    for e in np.linspace(0.0, 1.0, 2001, dtype=np.float32):
+        assert abs(log1p_unit(e) - np.log1p(np.float64(e))) < 3e-7

@@ -221,13 +221,53 @@ def fill_negatives(state, threshold, alias, negs, rows):
 
 
 @njit(cache=True)
-def train_piece(model, syn0, syn1, words, c0, c1, n, window, lr,
-                threshold, alias, negs, h, grad, scores, state):
-    """Train the centres ``words[c0:c1]`` with context from ``words[:n]``.
+def plan_window(model, syn0, syn1, words, j, n, window, threshold, alias, negs, state):
+    """Draw centre ``words[j]``'s window and negatives; prefetch the rows it will touch.
 
     Each centre draws ``b`` uniform on ``0..window-1`` and uses the window
     ``window - b`` on each side (word2vec.c), so a word at distance ``d`` is
     used with probability ``(window - d + 1) / window``.
+
+    Returns
+    -------
+    (uint64, int, int)
+        New random state and the context span ``lo, hi``.
+    """
+    state, z = next_u64(state)
+    b = below(z, window)
+    lo = max(0, j - window + b)
+    hi = min(n, j + window - b + 1)
+    if model == CBOW:
+        state = fill_negatives(state, threshold, alias, negs, 1)
+        for k in range(lo, hi):
+            prefetch_row(syn0, words[k])
+        prefetch_row(syn1, words[j])
+        rows = 1
+    else:
+        rows = hi - lo - 1
+        state = fill_negatives(state, threshold, alias, negs, rows)
+        prefetch_row(syn0, words[j])
+        for k in range(lo, hi):
+            prefetch_row(syn1, words[k])
+    for r in range(rows):
+        for k in range(negs.shape[1]):
+            prefetch_row(syn1, negs[r, k])
+    return state, lo, hi
+
+
+@njit(cache=True)
+def train_piece(model, syn0, syn1, words, c0, c1, n, window, lr,
+                threshold, alias, negs, h, grad, scores, state):
+    """Train the centres ``words[c0:c1]`` with context from ``words[:n]``.
+
+    Software pipelining: while centre ``j`` trains, the window and negatives
+    of centre ``j + 1`` are already drawn (into the other half of ``negs``)
+    and their rows are on their way into the cache.
+
+    Parameters
+    ----------
+    negs : ndarray of int32, shape (2, 2 * window, negative)
+        Negatives of the current and the next centre.
 
     Returns
     -------
@@ -236,30 +276,23 @@ def train_piece(model, syn0, syn1, words, c0, c1, n, window, lr,
     """
     loss = 0.0
     examples = 0
+    if c0 >= c1:
+        return state, loss, examples
+    state, lo, hi = plan_window(model, syn0, syn1, words, c0, n, window, threshold, alias,
+                                negs[0], state)
+    next_lo = next_hi = 0
     for j in range(c0, c1):
-        state, z = next_u64(state)
-        b = below(z, window)
-        lo = max(0, j - window + b)
-        hi = min(n, j + window - b + 1)
+        cur = (j - c0) & 1
+        if j + 1 < c1:
+            state, next_lo, next_hi = plan_window(model, syn0, syn1, words, j + 1, n, window,
+                                                  threshold, alias, negs[1 - cur], state)
         if model == CBOW:
-            state = fill_negatives(state, threshold, alias, negs, 1)
-            for k in range(lo, hi):
-                prefetch_row(syn0, words[k])
-            prefetch_row(syn1, words[j])
-            for k in range(negs.shape[1]):
-                prefetch_row(syn1, negs[0, k])
-            l, e = cbow_window(syn0, syn1, words, j, lo, hi, negs, lr, h, grad, scores)
+            l, e = cbow_window(syn0, syn1, words, j, lo, hi, negs[cur], lr, h, grad, scores)
         else:
-            state = fill_negatives(state, threshold, alias, negs, hi - lo - 1)
-            prefetch_row(syn0, words[j])
-            for k in range(lo, hi):
-                prefetch_row(syn1, words[k])
-            for r in range(hi - lo - 1):
-                for k in range(negs.shape[1]):
-                    prefetch_row(syn1, negs[r, k])
-            l, e = skipgram_window(syn0, syn1, words, j, lo, hi, negs, lr, grad, scores)
+            l, e = skipgram_window(syn0, syn1, words, j, lo, hi, negs[cur], lr, grad, scores)
         loss += l
         examples += e
+        lo, hi = next_lo, next_hi
     return state, loss, examples
 
 
@@ -360,7 +393,7 @@ def train_range(model, syn0, syn1, ids, sent_starts, start, stop, keep_prob, thr
     streams : ndarray of uint64, shape (B,)
         One random stream number per block; B blocks run in parallel.
     bufs : ndarray of int32, shape (B, cap)
-    negs : ndarray of int32, shape (B, 2 * window, negative)
+    negs : ndarray of int32, shape (B, 2, 2 * window, negative)
     hs, grads : ndarray of float32, shape (B, >= dim)
     scores : ndarray of float32, shape (B, >= negative + 1)
         Per-thread scratch.

@@ -231,7 +231,7 @@ class Word2Vec:
         calls = max(1, -(-n // per_call))
         padded = -(-cfg.dim // _PAD) * _PAD
         bufs = np.empty((blocks, max(BUFFER_WORDS, 4 * cfg.window + 4)), dtype=np.int32)
-        negs = np.empty((blocks, 2 * cfg.window, cfg.negative), dtype=np.int32)
+        negs = np.empty((blocks, 2, 2 * cfg.window, cfg.negative), dtype=np.int32)
         hs = np.empty((blocks, padded), dtype=np.float32)
         grads = np.empty((blocks, padded), dtype=np.float32)
         scores = np.empty((blocks, -(-(cfg.negative + 1) // _PAD) * _PAD), dtype=np.float32)

@@ -1,0 +1,1 @@
+"""Bundled data: evaluation sets and the demo corpus (see README.md here)."""

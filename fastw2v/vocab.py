@@ -6,6 +6,7 @@ corpus (a stable sort), which is deterministic and is the order gensim uses.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,8 +29,11 @@ class Vocabulary:
     index_to_key: list
     counts: np.ndarray
 
-    def __post_init__(self):
-        self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
+    @functools.cached_property
+    def key_to_index(self):
+        # built on first use only: training needs ids, not this dict, and the
+        # trained KeyedVectors holds its own
+        return {w: i for i, w in enumerate(self.index_to_key)}
 
     def __len__(self):
         return len(self.index_to_key)

@@ -63,6 +63,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--min-count", type=int, default=5, help="vocabulary cut-off (default: 5)")
     p.add_argument("--seed", type=int, default=1,
                    help="seed for fastw2v and gensim (default: 1)")
+    p.add_argument("--vary-seed", action="store_true",
+                   help="repeat r uses seed + r, so the quality medians cover seed noise "
+                        "(which dominates on a corpus as small as PTB)")
     p.add_argument("--unsplit", action="store_true",
                    help="also run fastw2v on the original long-line file (wiki17m)")
     p.add_argument("--threads-scaling", action="store_true",
@@ -153,6 +156,8 @@ def run_model(args, model: str, specs: list[RunSpec], available: dict,
     for repeat in range(args.repeats):
         for spec in specs:
             s = settings_for(args, model, spec.threads)
+            if args.vary_seed:
+                s = dataclasses.replace(s, seed=args.seed + repeat)
             record = common.run_system(
                 spec.system, s, spec.corpus_path, spec.tokens, work_dir,
                 f"{slug(spec.label)}", available[spec.system].get("binary"), args.timeout)

@@ -152,7 +152,6 @@ def _split_lines(src: Path, dst: Path, max_tokens: int = SPLIT_TOKENS) -> None:
     empty lines are dropped.  Streams the file, so memory stays ~2 chunks.
     """
     pending: list[bytes] = []
-    carry = b""
     with open(src, "rb") as fin, open(dst, "wb") as fout:
 
         def emit(final: bool) -> None:
@@ -161,20 +160,30 @@ def _split_lines(src: Path, dst: Path, max_tokens: int = SPLIT_TOKENS) -> None:
                 fout.write(b" ".join(pending[start:start + max_tokens]) + b"\n")
             del pending[:cut]
 
-        while True:
-            chunk = fin.read(CHUNK_BYTES)
-            buf = carry + chunk
-            if chunk:  # keep a token cut by the chunk boundary for the next round
-                end = len(buf)
-                while end and buf[end - 1] not in WHITESPACE:
-                    end -= 1
-                buf, carry = buf[:end], buf[end:]
+        for buf, last in _whitespace_pieces(fin, CHUNK_BYTES):
             pieces = buf.split(b"\n")
             for k, piece in enumerate(pieces):
                 pending.extend(piece.split())
-                emit(final=k < len(pieces) - 1 or not chunk)
-            if not chunk:
-                break
+                emit(final=k < len(pieces) - 1 or last)
+
+
+def _whitespace_pieces(handle, chunk_bytes: int):
+    """Yield ``(buf, last)``: the stream in pieces that end at whitespace, so no token is cut.
+
+    ``last`` is True for the final piece, which ends where the stream does.
+    """
+    carry = b""
+    while True:
+        chunk = handle.read(chunk_bytes)
+        buf = carry + chunk
+        if chunk:  # keep a token cut by the chunk boundary for the next round
+            end = len(buf)
+            while end and buf[end - 1] not in WHITESPACE:
+                end -= 1
+            buf, carry = buf[:end], buf[end:]
+        yield buf, not chunk
+        if not chunk:
+            return
 
 
 def _cached(dst: Path, source: Path, build) -> TextStats:
@@ -244,18 +253,8 @@ def prepare(name_or_path: str, scratch: Path = DEFAULT_SCRATCH,
 def iter_token_chunks(path: Path, chunk_bytes: int = 1 << 20):
     """Yield the file's whitespace tokens as lists of str, one list per chunk."""
     with open(path, "rb") as handle:
-        carry = b""
-        while True:
-            chunk = handle.read(chunk_bytes)
-            buf = carry + chunk
-            if chunk:  # keep a token cut by the chunk boundary for the next round
-                end = len(buf)
-                while end and buf[end - 1] not in WHITESPACE:
-                    end -= 1
-                buf, carry = buf[:end], buf[end:]
+        for buf, _ in _whitespace_pieces(handle, chunk_bytes):
             yield [t.decode("utf-8", "replace") for t in buf.split()]
-            if not chunk:
-                return
 
 
 def head_tokens(path: Path, n_tokens: int) -> list[str]:

@@ -35,7 +35,7 @@ def _is_space(c):
     return c == 32 or (c >= 9 and c <= 13)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _shift(size):
     """64 - log2(size) for a power-of-two table size."""
     k = 0
@@ -79,6 +79,8 @@ def scan_bytes(buf, slots, hashes, starts, lens, counts, arena, n_words, arena_u
     argument order from ``slots`` to ``pending``.
     """
     n = buf.shape[0]
+    mask = np.uint64(slots.shape[0] - 1)
+    shift = _shift(slots.shape[0])
     i = 0
     while i < n:
         c = buf[i]
@@ -95,8 +97,7 @@ def scan_bytes(buf, slots, hashes, starts, lens, counts, arena, n_words, arena_u
             h = (h ^ np.uint64(buf[j])) * _FNV_PRIME
             j += 1
         length = j - i
-        mask = np.uint64(slots.shape[0] - 1)
-        s = _slot(h, _shift(slots.shape[0]))
+        s = _slot(h, shift)
         while True:
             w = slots[s]
             if w < 0:
@@ -118,6 +119,8 @@ def scan_bytes(buf, slots, hashes, starts, lens, counts, arena, n_words, arena_u
                 slots[s] = w
                 if 2 * n_words > slots.shape[0]:  # keep the load factor under 1/2
                     slots = _rehash(slots, hashes, n_words)
+                    mask = np.uint64(slots.shape[0] - 1)
+                    shift = _shift(slots.shape[0])
                 break
             if hashes[w] == h and lens[w] == length:
                 a = starts[w]
@@ -169,10 +172,10 @@ class ByteVocab:
         st = self._state
         need_ids = st[9] + len(data) // 2 + 1  # a token takes >= 2 bytes with its separator
         if need_ids > st[8].shape[0]:
-            st[8] = _grow_host(st[8], max(2 * st[8].shape[0], need_ids))
+            st[8] = _grow(st[8], max(2 * st[8].shape[0], need_ids))
         need_lines = st[11] + data.count(b"\n") + 1
         if need_lines > st[10].shape[0]:
-            st[10] = _grow_host(st[10], max(2 * st[10].shape[0], need_lines))
+            st[10] = _grow(st[10], max(2 * st[10].shape[0], need_lines))
         self._state = list(scan_bytes(np.frombuffer(data, dtype=np.uint8), *st))
 
     def finish(self):
@@ -183,7 +186,7 @@ class ByteVocab:
         st = self._state
         if st[12] > 0:
             if st[11] == st[10].shape[0]:
-                st[10] = _grow_host(st[10], st[11] + 1)
+                st[10] = _grow(st[10], st[11] + 1)
             st[10][st[11]] = st[12]
             st[11] += 1
             st[12] = 0
@@ -195,8 +198,3 @@ class ByteVocab:
     def n_tokens(self):
         return self._state[9]
 
-
-def _grow_host(a, size):
-    out = np.empty(size, dtype=a.dtype)
-    out[: a.shape[0]] = a
-    return out

@@ -46,6 +46,22 @@ def output_format(path, fmt):
     return "text" if os.fspath(path).lower().endswith(TEXT_EXTENSIONS) else "binary"
 
 
+def validated_config(**settings):
+    """A :class:`TrainConfig`, or a one-line error naming the offending flag."""
+    try:
+        return TrainConfig.from_kwargs(**settings)
+    except ConfigError as exc:
+        flag = f"--{exc.field.replace('_', '-')}" if exc.field else "setting"
+        raise click.ClickException(f"invalid {flag}: {exc}") from None
+
+
+def write_vectors(output, wv, fmt):
+    """Write ``wv`` to ``output`` in word2vec ``fmt`` ("binary" or "text"), atomically."""
+    from .formats import write_word2vec
+
+    write_word2vec(output, wv.index_to_key, wv.vectors, binary=fmt == "binary")
+
+
 def check_output_path(output, corpus):
     """Fail before training if ``output`` could not be written at the end."""
     output = os.path.abspath(output)
@@ -125,15 +141,10 @@ def train(corpus, output, fmt, quiet, report, **settings):
 
     Example: fastw2v train corpus.txt -o vectors.bin --model skipgram
     """
-    from .formats import write_word2vec
     from .word2vec import Word2Vec
 
     started = time.perf_counter()
-    try:
-        config = TrainConfig.from_kwargs(**settings)
-    except ConfigError as exc:
-        flag = f"--{exc.field.replace('_', '-')}" if exc.field else "setting"
-        raise click.ClickException(f"invalid {flag}: {exc}") from None
+    config = validated_config(**settings)
     check_output_path(output, corpus)
     if report:
         check_output_path(report, corpus)
@@ -158,7 +169,7 @@ def train(corpus, output, fmt, quiet, report, **settings):
         with _Interrupts(printer) as interrupts:
             result = model.train(progress=printer.training, stop=interrupts)
             t0 = time.perf_counter()
-            write_word2vec(output, model.wv.index_to_key, model.wv.vectors, binary=fmt == "binary")
+            write_vectors(output, model.wv, fmt)
             model.timings["save"] = time.perf_counter() - t0
     except KeyboardInterrupt:
         printer.line("aborted: nothing written", force=True)
@@ -225,10 +236,7 @@ def demo(model, epochs, threads, output):
     """
     from .word2vec import Word2Vec
 
-    try:
-        config = TrainConfig.from_kwargs(model=model, epochs=epochs, threads=threads)
-    except ConfigError as exc:
-        raise click.ClickException(f"invalid --{exc.field}: {exc}") from None
+    config = validated_config(model=model, epochs=epochs, threads=threads)
     if output:
         check_output_path(output, DEMO_CORPUS)
     printer = ProgressPrinter()
@@ -245,9 +253,7 @@ def demo(model, epochs, threads, output):
     answers = ", ".join(f"{w} ({s:.2f})" for w, s in wv.most_similar(positive=[b, c], negative=[a], topn=5))
     click.echo(f"{a} : {b} = {c} : ?  {answers}")
     if output:
-        from .formats import write_word2vec
-
-        write_word2vec(output, wv.index_to_key, wv.vectors, binary=output_format(output, None) == "binary")
+        write_vectors(output, wv, output_format(output, None))
         click.echo(f"vectors written to {output}")
 
 

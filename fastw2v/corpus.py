@@ -8,9 +8,9 @@ instead of failing.
 The pass (compiled, in :mod:`fastw2v.tokenizer`) gives every distinct token
 a *provisional* id in order of first appearance and writes the ids into an
 int32 array (4 bytes a token; the text itself is never held, only one chunk
-of it at a time). Counting is then a
-``bincount`` of that array, and the final vocabulary is applied by
-:func:`remap_and_compact` in place, so the whole corpus costs one read.
+of it at a time), counting each token as it goes. The final vocabulary is
+then applied by :func:`remap_and_compact` in place, so the whole corpus
+costs one read.
 Lines of any length work: a 100 MB single-line file is read in chunks cut at
 whitespace, never split mid-token and never truncated.
 """
@@ -28,9 +28,8 @@ from numba import njit
 
 from .tokenizer import ByteVocab
 
-#: Bytes read at a time. 4 MiB keeps the transient Python strings of a chunk
-#: (about 60 bytes a token) near 50 MB while the per-chunk overhead stays
-#: negligible.
+#: Bytes read at a time: 4 MiB keeps the chunk and its copy small next to
+#: the id array while the per-chunk call overhead stays negligible.
 CHUNK_BYTES = 1 << 22
 
 _WHITESPACE = b" \t\r\n\x0b\x0c"

@@ -38,11 +38,6 @@ class Vocabulary:
     def __len__(self):
         return len(self.index_to_key)
 
-    @property
-    def total_words(self) -> int:
-        """Occurrences of kept words in the corpus."""
-        return int(self.counts.sum())
-
 
 @dataclass
 class EncodedCorpus:

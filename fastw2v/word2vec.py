@@ -88,6 +88,11 @@ class TrainResult:
     stopped: bool = False
 
 
+def _padded(n):
+    """``n`` rounded up to a whole number of cache lines of float32."""
+    return -(-n // _PAD) * _PAD
+
+
 @contextmanager
 def numba_threads(n):
     """Run with ``n`` Numba threads (capped at the pool size), then restore."""
@@ -234,12 +239,11 @@ class Word2Vec:
         blocks = cfg.threads
         per_call = blocks * BLOCK_TOKENS
         calls = max(1, -(-n // per_call))
-        padded = -(-cfg.dim // _PAD) * _PAD
         bufs = np.empty((blocks, max(BUFFER_WORDS, 4 * cfg.window + 4)), dtype=np.int32)
         negs = np.empty((blocks, 2, 2 * cfg.window, cfg.negative), dtype=np.int32)
-        hs = np.empty((blocks, padded), dtype=np.float32)
-        grads = np.empty((blocks, padded), dtype=np.float32)
-        scores = np.empty((blocks, -(-(cfg.negative + 1) // _PAD) * _PAD), dtype=np.float32)
+        hs = np.empty((blocks, _padded(cfg.dim)), dtype=np.float32)
+        grads = np.empty((blocks, _padded(cfg.dim)), dtype=np.float32)
+        scores = np.empty((blocks, _padded(cfg.negative + 1)), dtype=np.float32)
         out_loss = np.zeros(blocks, dtype=np.float64)
         out_examples = np.zeros(blocks, dtype=np.int64)
         out_kept = np.zeros(blocks, dtype=np.int64)

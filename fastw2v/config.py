@@ -72,7 +72,7 @@ class TrainConfig:
     epochs : int
         Passes over the corpus.
     threads : int
-        Hogwild worker threads.
+        Worker threads: Hogwild training, and tokenising a large plain corpus file.
     alpha : float or None
         Starting learning rate; None picks 0.05 for CBOW, 0.025 for skip-gram.
     min_alpha : float

@@ -10,7 +10,10 @@ a *provisional* id in order of first appearance and writes the ids into an
 int32 array (4 bytes a token; the text itself is never held, only one chunk
 of it at a time), counting each token as it goes. The final vocabulary is
 then applied by :func:`remap_and_compact` in place, so the whole corpus
-costs one read.
+costs one read. A plain file is cut into one part per thread at whitespace;
+the parts are tokenised at the same time and merged (the vocabulary keeps
+first-appearance order, lines cut at a part boundary are joined again).
+Only the words finally kept are decoded to ``str``.
 Lines of any length work: a 100 MB single-line file is read in chunks cut at
 whitespace, never split mid-token and never truncated.
 """
@@ -20,8 +23,12 @@ from __future__ import annotations
 import array
 import gzip
 import os
+import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from numba import njit
@@ -31,6 +38,11 @@ from .tokenizer import ByteVocab
 #: Bytes read at a time: 4 MiB keeps the chunk and its copy small next to
 #: the id array while the per-chunk call overhead stays negligible.
 CHUNK_BYTES = 1 << 22
+
+#: Smallest part worth a thread of its own: below 1 MiB (a few milliseconds
+#: of tokenising) the thread start and the merge of the parts' vocabularies
+#: cost more than they save.
+MIN_PART_BYTES = 1 << 20
 
 _WHITESPACE = b" \t\r\n\x0b\x0c"
 
@@ -49,19 +61,28 @@ class ScannedCorpus:
         Provisional id of every token, in corpus order.
     sentence_lengths : ndarray of int64, shape (S,)
         Tokens per non-empty line, in order; they sum to N.
-    words : list of str
-        Distinct tokens; ``words[i]`` has provisional id ``i`` (first appearance order).
-    counts : ndarray of int64, shape (len(words),)
+    counts : ndarray of int64, shape (W,)
+        Occurrences of each distinct token, by provisional id (ids follow
+        first appearance).
+    words_at : callable
+        ``words_at(indices)`` is the list of tokens (``str``) with those
+        provisional ids; decoding only the words kept saves building
+        hundreds of thousands of strings for words that ``min_count`` drops.
     """
 
     ids: np.ndarray
     sentence_lengths: np.ndarray
-    words: list
     counts: np.ndarray
+    words_at: Callable
 
     @property
     def n_tokens(self) -> int:
         return int(self.ids.shape[0])
+
+    @property
+    def words(self) -> list:
+        """Every distinct token, by provisional id."""
+        return self.words_at(range(self.counts.shape[0]))
 
 
 def open_corpus(path):
@@ -81,16 +102,21 @@ def open_corpus(path):
     return fh
 
 
-def iter_chunks(fh, chunk_bytes=CHUNK_BYTES):
+def iter_chunks(fh, chunk_bytes=CHUNK_BYTES, limit=None):
     """Yield the bytes of a binary stream in pieces that end at whitespace.
 
     A piece ends at the last whitespace byte of what was read, so no token is
-    cut; the final piece ends where the file does. Whitespace bytes are ASCII
-    and never occur inside a UTF-8 multi-byte sequence.
+    cut; the final piece ends where the stream (or ``limit`` bytes) does.
+    Whitespace bytes are ASCII and never occur inside a UTF-8 multi-byte
+    sequence.
     """
     rest = b""
+    left = limit
     while True:
-        data = fh.read(chunk_bytes)
+        size = chunk_bytes if left is None else min(chunk_bytes, left)
+        data = fh.read(size) if size > 0 else b""
+        if left is not None:
+            left -= len(data)
         if not data:
             if rest:
                 yield rest
@@ -130,18 +156,143 @@ def decode_words(raw_words, counts):
     return [words[i] for i in keep], remap, new_counts
 
 
-def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES):
+def split_points(fh, size, parts):
+    """Offsets that cut a seekable file of ``size`` bytes into ``parts`` parts.
+
+    Each inner cut lies just after the first whitespace byte at or after an
+    even share of the file, so no token is split (a line may be: see
+    :func:`join_lines`). Returns ``parts + 1`` non-decreasing offsets from 0
+    to ``size``; a part may be empty.
+    """
+    cuts = [0]
+    for k in range(1, parts):
+        pos = max(cuts[-1], k * size // parts)
+        fh.seek(pos)
+        while True:
+            block = fh.read(1 << 16)
+            if not block:
+                pos = size
+                break
+            hit = [i for i in (block.find(c) for c in _WHITESPACE) if i >= 0]
+            if hit:
+                pos += min(hit) + 1
+                break
+            pos += len(block)
+        cuts.append(pos)
+    cuts.append(size)
+    return cuts
+
+
+def join_lines(parts):
+    """Sentence lengths of consecutive parts of one file, in order.
+
+    Every part but the first may start inside a line left open by the part
+    before it; such a part records its first line even when empty (see
+    :class:`~fastw2v.tokenizer.ByteVocab`), and that count is added to the
+    open one. Lines left without tokens are dropped.
+    """
+    pieces = []
+    carry = 0
+    for k, part in enumerate(parts):
+        lengths = part.line_lengths()
+        if k > 0 and lengths.size:
+            lengths[0] += carry
+            carry = 0
+        pieces.append(lengths)
+        carry += part.pending
+    pieces.append(np.array([carry], dtype=np.int64))
+    lengths = np.concatenate(pieces)
+    return lengths[lengths > 0]
+
+
+@njit(cache=True, nogil=True)
+def _append_remapped(ids, at, part_ids, remap):
+    """``ids[at:at + len(part_ids)] = remap[part_ids]`` without a temporary."""
+    for i in range(part_ids.shape[0]):
+        ids[at + i] = remap[part_ids[i]]
+
+
+def _read_part(path, start, stop, part, chunk_bytes, done, k, cancel):
+    """Tokenise bytes ``start:stop`` of ``path`` into ``part`` (runs in a thread)."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        for data in iter_chunks(fh, chunk_bytes, limit=stop - start):
+            if cancel.is_set():
+                return
+            part.feed(data)
+            done[k] = fh.tell() - start
+
+
+def _scan_parts(path, total_bytes, n_parts, progress, chunk_bytes):
+    """Read a plain file in ``n_parts`` parts on as many threads; merge the parts."""
+    with open(path, "rb") as fh:
+        cuts = split_points(fh, total_bytes, n_parts)
+    # The first part writes straight into the array for the whole corpus
+    # (room for every token of the file: pages never written cost nothing);
+    # the others into their own, copied after it once the words are merged.
+    parts = [ByteVocab(np.empty(total_bytes // 2 + 1, dtype=np.int32))]
+    parts += [ByteVocab(np.empty((cuts[k + 1] - cuts[k]) // 2 + 1, dtype=np.int32),
+                        continues_line=True) for k in range(1, n_parts)]
+    done = [0] * n_parts
+    cancel = threading.Event()
+    with ThreadPoolExecutor(n_parts) as pool:
+        futures = [pool.submit(_read_part, path, cuts[k], cuts[k + 1], parts[k], chunk_bytes,
+                               done, k, cancel) for k in range(n_parts)]
+        try:
+            for future in futures:
+                while True:
+                    try:
+                        future.result(timeout=0.2)
+                        break
+                    except FutureTimeout:
+                        if progress is not None:
+                            progress(sum(done), total_bytes, sum(p.n_tokens for p in parts))
+        except BaseException:
+            cancel.set()
+            raise
+    base = parts[0]
+    ids = base._ids
+    at = base.n_tokens
+    for part in parts[1:]:
+        _append_remapped(ids, at, part.ids, base.absorb(part))
+        at += part.n_tokens
+    lengths = join_lines(parts)
+    if progress is not None:
+        progress(total_bytes, total_bytes, at)
+    return base, ids[:at], lengths
+
+
+def _scan_stream(fh, total_bytes, progress, chunk_bytes):
+    """Read a stream (plain or gzip) on this thread."""
+    gz = isinstance(fh, gzip.GzipFile)
+    # Every token takes at least two bytes with its separator, so for plain
+    # text this never needs to grow; pages never written are never touched,
+    # so the over-estimate costs address space, not memory.
+    size = total_bytes * 2 if gz else total_bytes // 2 + 1
+    state = ByteVocab(np.empty(size, dtype=np.int32))
+    raw = fh.fileobj if gz else fh
+    for data in iter_chunks(fh, chunk_bytes):
+        state.feed(data)
+        if progress is not None:
+            progress(raw.tell(), total_bytes, state.n_tokens)
+    return state, state.ids, join_lines([state])
+
+
+def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES, threads=1):
     """Read ``path`` once into provisional ids, sentence lengths and counts.
 
     Parameters
     ----------
     path : str or os.PathLike
     progress : callable, optional
-        Called as ``progress(bytes_read, total_bytes, tokens_so_far)`` after
-        each chunk (``total_bytes`` is the size on disk; for gzip input the
+        Called as ``progress(bytes_read, total_bytes, tokens_so_far)`` as
+        reading goes (``total_bytes`` is the size on disk; for gzip input the
         compressed position is reported against it).
     chunk_bytes : int
         Bytes read at a time.
+    threads : int
+        A plain (not compressed) file of at least :data:`MIN_PART_BYTES` a
+        thread is cut into this many parts, tokenised in parallel.
 
     Returns
     -------
@@ -155,30 +306,34 @@ def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES):
     path = os.fspath(path)
     fh = open_corpus(path)
     total_bytes = os.path.getsize(path)
-    gz = isinstance(fh, gzip.GzipFile)
-    # Every token takes at least two bytes with its separator, so for plain
-    # text this never needs to grow; pages never written are never touched,
-    # so the over-estimate costs address space, not memory.
-    state = ByteVocab(total_bytes * 2 if gz else total_bytes // 2 + 1)
-    raw = fh.fileobj if gz else fh
+    n_parts = max(1, min(int(threads), total_bytes // MIN_PART_BYTES))
     try:
-        for data in iter_chunks(fh, chunk_bytes):
-            state.feed(data)
-            if progress is not None:
-                progress(raw.tell(), total_bytes, state.n_tokens)
+        if isinstance(fh, gzip.GzipFile) or n_parts == 1:
+            vocab, ids, lengths = _scan_stream(fh, total_bytes, progress, chunk_bytes)
+        else:
+            fh.close()
+            vocab, ids, lengths = _scan_parts(path, total_bytes, n_parts, progress, chunk_bytes)
     except OSError as exc:  # e.g. a corrupt gzip stream
         raise CorpusError(f"{path}: cannot read: {exc}") from None
     except EOFError:
         raise CorpusError(f"{path}: truncated compressed file") from None
     finally:
         fh.close()
-    ids, lengths, raw_words, counts = state.finish()
     if ids.size == 0:
         raise CorpusError(f"{path}: the corpus is empty (no tokens)")
-    words, remap, counts = decode_words(raw_words, counts)
+    counts = vocab.counts.copy()
+    if vocab.utf8_clean():
+        return ScannedCorpus(ids, lengths, counts, vocab.decode)
+    # Some words are not valid UTF-8: decode them all and merge those that
+    # come out alike (rare, and only then is every word decoded here).
+    words, remap, counts = decode_words(vocab.raw_words(), counts)
     if remap is not None:
         ids[:] = remap[ids]
-    return ScannedCorpus(ids, lengths, words, counts)
+    return ScannedCorpus(ids, lengths, counts, _list_decoder(words))
+
+
+def _list_decoder(words):
+    return lambda indices: [words[i] for i in indices]
 
 
 @njit(cache=True)
@@ -246,4 +401,5 @@ def scan_sentences(sentences):
         raise CorpusError("the corpus is empty (no tokens)")
     flat = np.concatenate(pieces)
     counts = np.bincount(flat, minlength=len(vocab)).astype(np.int64)
-    return ScannedCorpus(flat, np.frombuffer(lengths, dtype=np.int64).copy(), list(vocab), counts)
+    lengths = np.frombuffer(lengths, dtype=np.int64).copy()
+    return ScannedCorpus(flat, lengths, counts, _list_decoder(list(vocab)))

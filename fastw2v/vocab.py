@@ -67,8 +67,10 @@ def select_vocabulary(words, counts, min_count=5, max_vocab_size=None):
 
     Parameters
     ----------
-    words : list of str
-        Distinct tokens in order of first appearance.
+    words : list of str, or callable
+        Distinct tokens in order of first appearance, or a function mapping
+        an array of their indices to a list of them (so that only the kept
+        words are ever decoded).
     counts : ndarray of int64, shape (len(words),)
     min_count : int
         Words seen fewer times are dropped.
@@ -87,13 +89,14 @@ def select_vocabulary(words, counts, min_count=5, max_vocab_size=None):
     order = order[counts[order] >= min_count]
     if max_vocab_size is not None:
         order = order[:max_vocab_size]
-    remap = np.full(len(words), -1, dtype=np.int32)
+    remap = np.full(counts.shape[0], -1, dtype=np.int32)
     remap[order] = np.arange(order.size, dtype=np.int32)
-    vocab = Vocabulary([words[i] for i in order], counts[order])
+    kept = words(order) if callable(words) else [words[i] for i in order]
+    vocab = Vocabulary(list(kept), counts[order])
     return vocab, remap
 
 
-def build_corpus(source, min_count=5, max_vocab_size=None, progress=None):
+def build_corpus(source, min_count=5, max_vocab_size=None, progress=None, threads=1):
     """Read a corpus once and return its vocabulary and encoded corpus.
 
     Parameters
@@ -104,6 +107,8 @@ def build_corpus(source, min_count=5, max_vocab_size=None, progress=None):
         See :func:`select_vocabulary`.
     progress : callable, optional
         Passed to :func:`fastw2v.corpus.scan_corpus` for a file.
+    threads : int
+        Threads that tokenise a large plain file in parallel.
 
     Raises
     ------
@@ -111,12 +116,12 @@ def build_corpus(source, min_count=5, max_vocab_size=None, progress=None):
         If the file is unreadable, empty, or no word reaches ``min_count``.
     """
     if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
-        scanned = scan_corpus(source, progress=progress)
+        scanned = scan_corpus(source, progress=progress, threads=threads)
         path = source
     else:
         scanned = scan_sentences(source)
         path = "corpus"
-    vocab, remap = select_vocabulary(scanned.words, scanned.counts, min_count, max_vocab_size)
+    vocab, remap = select_vocabulary(scanned.words_at, scanned.counts, min_count, max_vocab_size)
     if len(vocab) == 0:
         top = int(scanned.counts.max())
         raise CorpusError(

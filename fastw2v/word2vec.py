@@ -176,7 +176,8 @@ class Word2Vec:
             raise ValueError("build_vocab needs corpus_file or sentences")
         t0 = time.perf_counter()
         self.vocab, self.corpus = build_corpus(
-            source, self.config.min_count, self.config.max_vocab_size, progress
+            source, self.config.min_count, self.config.max_vocab_size, progress,
+            threads=self.config.threads,
         )
         self.timings["read"] = time.perf_counter() - t0
         self._init_weights()

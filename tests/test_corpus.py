@@ -3,7 +3,8 @@ import gzip
 import numpy as np
 import pytest
 
-from fastw2v.corpus import CorpusError, scan_corpus
+from fastw2v import corpus as corpus_module
+from fastw2v.corpus import CorpusError, scan_corpus, split_points
 from fastw2v.vocab import build_corpus, select_vocabulary
 
 
@@ -110,3 +111,69 @@ def test_in_memory_sentences():
     assert corpus.sentence_starts.tolist() == [0, 2, 5]
     with pytest.raises(CorpusError, match="lists of tokens"):
         build_corpus(["a b c"], min_count=1)
+
+
+def _same_scan(a, b):
+    assert a.ids.tolist() == b.ids.tolist()
+    assert a.counts.tolist() == b.counts.tolist()
+    assert a.sentence_lengths.tolist() == b.sentence_lengths.tolist()
+    assert a.words == b.words
+
+
+@pytest.mark.parametrize("threads", [2, 3, 7])
+def test_parallel_parts_give_the_single_thread_result(tmp_path, monkeypatch, threads):
+    # Many short lines, blank lines, a line of one long token and one very
+    # long line: with parts of ~1 KiB every kind of cut occurs (inside a
+    # line, on a newline, in a run of blank lines, inside the long line).
+    rng = np.random.default_rng(threads)
+    vocab = ["w%d" % i for i in range(300)] + ["é", "日本", "x" * 3000]
+    lines = []
+    for _ in range(400):
+        n = int(rng.integers(0, 12))
+        lines.append(" ".join(vocab[i] for i in rng.integers(0, len(vocab), n)))
+    lines.insert(200, " ".join(vocab[i] for i in rng.integers(0, 300, 2000)))
+    text = "\n".join(lines) + "  \n\n"
+    p = tmp_path / "c.txt"
+    p.write_text(text, encoding="utf-8")
+    one = scan_corpus(p, chunk_bytes=256)
+    monkeypatch.setattr(corpus_module, "MIN_PART_BYTES", 1024)
+    many = scan_corpus(p, chunk_bytes=256, threads=threads)
+    _same_scan(one, many)
+    assert decode(many) == [line.split() for line in lines if line.split()]
+
+
+def test_parallel_parts_of_one_line_and_of_bad_utf8(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus_module, "MIN_PART_BYTES", 64)
+    p = tmp_path / "one.txt"
+    tokens = ["t%d" % (i % 37) for i in range(5000)]
+    p.write_text(" ".join(tokens))  # no newline at all
+    s = scan_corpus(p, chunk_bytes=100, threads=4)
+    assert s.sentence_lengths.tolist() == [5000]
+    assert [s.words[i] for i in s.ids] == tokens
+    # invalid bytes in different parts decode alike and are merged
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"ok \xff " * 200 + b"\n" + b"ok \xfe " * 200 + b"\n")
+    one = scan_corpus(bad)
+    _same_scan(one, scan_corpus(bad, threads=3))
+    assert one.words == ["ok", "\ufffd"]
+    assert one.counts.tolist() == [400, 400]
+
+
+def test_split_points_and_join_lines(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_bytes(b"aaaa bbbb\ncccc dddd")
+    with open(p, "rb") as fh:
+        cuts = split_points(fh, 19, 4)
+    assert cuts[0] == 0 and cuts[-1] == 19 and cuts == sorted(cuts)
+    for c in cuts[1:-1]:  # each inner cut follows a whitespace byte
+        assert p.read_bytes()[c - 1:c] in (b" ", b"\n")
+    with open(p, "rb") as fh:
+        assert split_points(fh, 19, 1) == [0, 19]
+
+
+def test_words_valid_only_when_joined_are_still_replaced(tmp_path):
+    # "\xe2" + "\x82\xac" is the euro sign, but each word alone is invalid
+    p = tmp_path / "c.txt"
+    p.write_bytes(b"\xe2 \x82\xac \xe2\x82\xac\n")
+    s = scan_corpus(p)
+    assert s.words == ["\ufffd", "\ufffd\ufffd", "\u20ac"]

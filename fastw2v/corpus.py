@@ -9,8 +9,8 @@ The pass (compiled, in :mod:`fastw2v.tokenizer`) gives every distinct token
 a *provisional* id in order of first appearance and writes the ids into an
 int32 array (4 bytes a token; the text itself is never held, only one chunk
 of it at a time), counting each token as it goes. The final vocabulary is
-then applied by :func:`remap_and_compact` in place, so the whole corpus
-costs one read. A plain file is cut into one part per thread at whitespace;
+then applied by :func:`fastw2v.encoding.encode`, so the whole corpus costs
+one read. A plain file is cut into one part per thread at whitespace;
 the parts are tokenised at the same time and merged (the vocabulary keeps
 first-appearance order, lines cut at a part boundary are joined again).
 Only the words finally kept are decoded to ``str``.
@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from numba import njit
 
 from .tokenizer import ByteVocab
 
@@ -55,12 +54,22 @@ class CorpusError(ValueError):
 class ScannedCorpus:
     """Result of :func:`scan_corpus`.
 
+    The provisional ids come in parts, one per thread that read the file,
+    each numbered in its own vocabulary and mapped to the shared provisional
+    ids by its remap. Copying them into one array would cost a second array
+    the size of the corpus; :func:`fastw2v.encoding.encode` reads the parts
+    where they lie.
+
     Attributes
     ----------
-    ids : ndarray of int32, shape (N,)
-        Provisional id of every token, in corpus order.
+    buffer : ndarray of int32
+        Holds every part.
+    part_starts, part_lengths : ndarray of int64, shape (P,)
+        Part ``p`` is ``buffer[part_starts[p]:part_starts[p] + part_lengths[p]]``.
+    part_remaps : list of (ndarray of int32 or None)
+        Provisional id of each of a part's ids (None: they already are).
     sentence_lengths : ndarray of int64, shape (S,)
-        Tokens per non-empty line, in order; they sum to N.
+        Tokens per non-empty line, in order; they sum to the parts' lengths.
     counts : ndarray of int64, shape (W,)
         Occurrences of each distinct token, by provisional id (ids follow
         first appearance).
@@ -70,14 +79,33 @@ class ScannedCorpus:
         hundreds of thousands of strings for words that ``min_count`` drops.
     """
 
-    ids: np.ndarray
+    buffer: np.ndarray
+    part_starts: np.ndarray
+    part_lengths: np.ndarray
+    part_remaps: list
     sentence_lengths: np.ndarray
     counts: np.ndarray
     words_at: Callable
 
+    @classmethod
+    def single(cls, ids, sentence_lengths, counts, words_at):
+        """A scan whose ids form one array already in provisional numbering."""
+        zero = np.zeros(1, dtype=np.int64)
+        return cls(ids, zero, np.array([ids.shape[0]], dtype=np.int64), [None],
+                   sentence_lengths, counts, words_at)
+
     @property
     def n_tokens(self) -> int:
-        return int(self.ids.shape[0])
+        return int(self.part_lengths.sum())
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Provisional id of every token, in corpus order (a copy)."""
+        pieces = []
+        for start, length, remap in zip(self.part_starts, self.part_lengths, self.part_remaps):
+            piece = self.buffer[start: start + length]
+            pieces.append(piece.copy() if remap is None else remap[piece])
+        return np.concatenate(pieces).astype(np.int32, copy=False)
 
     @property
     def words(self) -> list:
@@ -205,13 +233,6 @@ def join_lines(parts):
     return lengths[lengths > 0]
 
 
-@njit(cache=True, nogil=True)
-def _append_remapped(ids, at, part_ids, remap):
-    """``ids[at:at + len(part_ids)] = remap[part_ids]`` without a temporary."""
-    for i in range(part_ids.shape[0]):
-        ids[at + i] = remap[part_ids[i]]
-
-
 def _read_part(path, start, stop, part, chunk_bytes, done, k, cancel):
     """Tokenise bytes ``start:stop`` of ``path`` into ``part`` (runs in a thread)."""
     with open(path, "rb") as fh:
@@ -224,15 +245,21 @@ def _read_part(path, start, stop, part, chunk_bytes, done, k, cancel):
 
 
 def _scan_parts(path, total_bytes, n_parts, progress, chunk_bytes):
-    """Read a plain file in ``n_parts`` parts on as many threads; merge the parts."""
+    """Read a plain file in ``n_parts`` parts on as many threads; merge their words.
+
+    Returns ``(vocabulary, buffer, part_starts, part_lengths, part_remaps,
+    sentence_lengths)`` as in :class:`ScannedCorpus`.
+    """
     with open(path, "rb") as fh:
         cuts = split_points(fh, total_bytes, n_parts)
-    # The first part writes straight into the array for the whole corpus
-    # (room for every token of the file: pages never written cost nothing);
-    # the others into their own, copied after it once the words are merged.
-    parts = [ByteVocab(np.empty(total_bytes // 2 + 1, dtype=np.int32))]
-    parts += [ByteVocab(np.empty((cuts[k + 1] - cuts[k]) // 2 + 1, dtype=np.int32),
-                        continues_line=True) for k in range(1, n_parts)]
+    # One buffer with room for each part's tokens (a token takes at least two
+    # bytes with its separator); pages no part writes are never touched, so
+    # the room costs address space, not memory.
+    room = [(cuts[k + 1] - cuts[k]) // 2 + 1 for k in range(n_parts)]
+    offsets = np.concatenate([[0], np.cumsum(room)])
+    buffer = np.empty(int(offsets[-1]), dtype=np.int32)
+    parts = [ByteVocab(buffer[offsets[k]: offsets[k + 1]], continues_line=k > 0)
+             for k in range(n_parts)]
     done = [0] * n_parts
     cancel = threading.Event()
     with ThreadPoolExecutor(n_parts) as pool:
@@ -251,15 +278,16 @@ def _scan_parts(path, total_bytes, n_parts, progress, chunk_bytes):
             cancel.set()
             raise
     base = parts[0]
-    ids = base._ids
-    at = base.n_tokens
-    for part in parts[1:]:
-        _append_remapped(ids, at, part.ids, base.absorb(part))
-        at += part.n_tokens
+    remaps = [None] + [base.absorb(part) for part in parts[1:]]
     lengths = join_lines(parts)
+    if any(part.ids.base is not buffer for part in parts):  # a part outgrew its room
+        buffer = np.concatenate([part.ids for part in parts])
+        offsets = np.concatenate([[0], np.cumsum([part.n_tokens for part in parts])])
+    starts = offsets[:-1].astype(np.int64)
+    n_tokens = np.array([part.n_tokens for part in parts], dtype=np.int64)
     if progress is not None:
-        progress(total_bytes, total_bytes, at)
-    return base, ids[:at], lengths
+        progress(total_bytes, total_bytes, int(n_tokens.sum()))
+    return base, buffer, starts, n_tokens, remaps, lengths
 
 
 def _scan_stream(fh, total_bytes, progress, chunk_bytes):
@@ -275,7 +303,9 @@ def _scan_stream(fh, total_bytes, progress, chunk_bytes):
         state.feed(data)
         if progress is not None:
             progress(raw.tell(), total_bytes, state.n_tokens)
-    return state, state.ids, join_lines([state])
+    ids = state.ids
+    return (state, ids, np.zeros(1, dtype=np.int64), np.array([ids.size], dtype=np.int64),
+            [None], join_lines([state]))
 
 
 def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES, threads=1):
@@ -309,69 +339,33 @@ def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES, threads=1):
     n_parts = max(1, min(int(threads), total_bytes // MIN_PART_BYTES))
     try:
         if isinstance(fh, gzip.GzipFile) or n_parts == 1:
-            vocab, ids, lengths = _scan_stream(fh, total_bytes, progress, chunk_bytes)
+            scan = _scan_stream(fh, total_bytes, progress, chunk_bytes)
         else:
             fh.close()
-            vocab, ids, lengths = _scan_parts(path, total_bytes, n_parts, progress, chunk_bytes)
+            scan = _scan_parts(path, total_bytes, n_parts, progress, chunk_bytes)
     except OSError as exc:  # e.g. a corrupt gzip stream
         raise CorpusError(f"{path}: cannot read: {exc}") from None
     except EOFError:
         raise CorpusError(f"{path}: truncated compressed file") from None
     finally:
         fh.close()
-    if ids.size == 0:
+    vocab, buffer, starts, n_tokens, remaps, lengths = scan
+    if n_tokens.sum() == 0:
         raise CorpusError(f"{path}: the corpus is empty (no tokens)")
     counts = vocab.counts.copy()
     if vocab.utf8_clean():
-        return ScannedCorpus(ids, lengths, counts, vocab.decode)
+        return ScannedCorpus(buffer, starts, n_tokens, remaps, lengths, counts, vocab.decode)
     # Some words are not valid UTF-8: decode them all and merge those that
     # come out alike (rare, and only then is every word decoded here).
-    words, remap, counts = decode_words(vocab.raw_words(), counts)
-    if remap is not None:
-        ids[:] = remap[ids]
-    return ScannedCorpus(ids, lengths, counts, _list_decoder(words))
+    words, merged, counts = decode_words(vocab.raw_words(), counts)
+    if merged is not None:
+        merged = merged.astype(np.int32)
+        remaps = [merged if r is None else merged[r] for r in remaps]
+    return ScannedCorpus(buffer, starts, n_tokens, remaps, lengths, counts, _list_decoder(words))
 
 
 def _list_decoder(words):
     return lambda indices: [words[i] for i in indices]
-
-
-@njit(cache=True)
-def remap_and_compact(ids, remap, sentence_lengths):
-    """Apply ``remap`` to ``ids`` in place, dropping ids that map to -1.
-
-    Parameters
-    ----------
-    ids : ndarray of int32, shape (N,)
-        Provisional ids; overwritten with the kept final ids at the front.
-    remap : ndarray of int32, shape (n_provisional,)
-        Final id of each provisional id, or -1 to drop it.
-    sentence_lengths : ndarray of int64, shape (S,)
-
-    Returns
-    -------
-    (int, ndarray of int64)
-        The number of kept tokens ``K`` (``ids[:K]`` is the encoded corpus)
-        and the sentence offsets ``(S' + 1,)`` into it; sentences left empty
-        are dropped.
-    """
-    starts = np.empty(sentence_lengths.shape[0] + 1, dtype=np.int64)
-    starts[0] = 0
-    n_sent = 0
-    read = 0
-    write = 0
-    for s in range(sentence_lengths.shape[0]):
-        begin = write
-        for _ in range(sentence_lengths[s]):
-            w = remap[ids[read]]
-            read += 1
-            if w >= 0:
-                ids[write] = w
-                write += 1
-        if write > begin:
-            n_sent += 1
-            starts[n_sent] = write
-    return write, starts[: n_sent + 1].copy()
 
 
 def scan_sentences(sentences):
@@ -402,4 +396,4 @@ def scan_sentences(sentences):
     flat = np.concatenate(pieces)
     counts = np.bincount(flat, minlength=len(vocab)).astype(np.int64)
     lengths = np.frombuffer(lengths, dtype=np.int64).copy()
-    return ScannedCorpus(flat, lengths, counts, _list_decoder(list(vocab)))
+    return ScannedCorpus.single(flat, lengths, counts, _list_decoder(list(vocab)))

@@ -41,6 +41,7 @@ from 0.31M to 0.41M.
 import numpy as np
 from numba import njit, prange
 
+from .encoding import escape_index, read_id
 from .prefetch import prefetch_row
 from .rng import below, next_u64, seed_stream, uniform
 from .sampling import draw_negative, learning_rate
@@ -306,10 +307,13 @@ def train_piece(model, syn0, syn1, words, c0, c1, n, window, lr,
 
 
 @njit(cache=True)
-def train_block(model, syn0, syn1, ids, sent_starts, lo, hi, keep_prob, threshold, alias,
-                window, alpha, min_alpha, words_before, n_blocks, total_words,
+def train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi, keep_prob,
+                threshold, alias, window, alpha, min_alpha, words_before, n_blocks, total_words,
                 state, buf, negs, h, grad, scores):
-    """Train the raw corpus positions ``lo:hi`` (one thread's block).
+    """Train the corpus positions ``lo:hi`` (one thread's block).
+
+    The corpus is read as :mod:`fastw2v.encoding` stores it: a code below
+    ``ESCAPE`` is the id, an ``ESCAPE`` takes the next id from ``escapes``.
 
     Sentences are cut at ``sent_starts`` and at the block's ends; windows never
     cross them. Subsampled words are dropped before windowing, as in
@@ -328,6 +332,7 @@ def train_block(model, syn0, syn1, ids, sent_starts, lo, hi, keep_prob, threshol
     """
     cap = buf.shape[0]
     s = np.searchsorted(sent_starts, lo, side="right") - 1
+    esc = escape_index(codes, marks, lo) if lo < hi else 0
     loss = 0.0
     examples = 0
     kept = 0
@@ -337,7 +342,7 @@ def train_block(model, syn0, syn1, ids, sent_starts, lo, hi, keep_prob, threshol
         n = 0
         c0 = 0
         for i in range(p, end):
-            w = ids[i]
+            w, esc = read_id(codes, escapes, i, esc)
             kp = keep_prob[w]
             if kp < 1.0:
                 state, z = next_u64(state)
@@ -373,9 +378,9 @@ def train_block(model, syn0, syn1, ids, sent_starts, lo, hi, keep_prob, threshol
 
 
 @njit(parallel=True, cache=True)
-def train_range(model, syn0, syn1, ids, sent_starts, start, stop, keep_prob, threshold, alias,
-                window, alpha, min_alpha, words_before, total_words, seed, streams,
-                bufs, negs, hs, grads, scores, out_loss, out_examples, out_kept):
+def train_range(model, syn0, syn1, codes, escapes, marks, sent_starts, start, stop, keep_prob,
+                threshold, alias, window, alpha, min_alpha, words_before, total_words, seed,
+                streams, bufs, negs, hs, grads, scores, out_loss, out_examples, out_kept):
     """Hogwild training of corpus positions ``start:stop``, one block per thread.
 
     Parameters
@@ -384,10 +389,10 @@ def train_range(model, syn0, syn1, ids, sent_starts, start, stop, keep_prob, thr
         :data:`CBOW` or :data:`SKIPGRAM`.
     syn0, syn1 : ndarray of float32, shape (V, dim)
         Shared input and output vectors, updated in place by all threads.
-    ids : ndarray of int32, shape (N,)
-        The encoded corpus.
+    codes, escapes, marks : ndarray of uint16 (N,), int32 (E,), int64 (N // MARK + 1,)
+        The encoded corpus (:class:`fastw2v.vocab.EncodedCorpus`).
     sent_starts : ndarray of int64, shape (S + 1,)
-        Offsets of the sentences in ``ids``; the last entry is N.
+        Offsets of the sentences in ``codes``; the last entry is N.
     keep_prob : ndarray of float32, shape (V,)
         Subsampling keep probabilities.
     threshold, alias : ndarray of uint32 / int32, shape (V,)
@@ -415,10 +420,10 @@ def train_range(model, syn0, syn1, ids, sent_starts, start, stop, keep_prob, thr
         lo = min(stop, start + b * per)
         hi = min(stop, lo + per)
         state = seed_stream(seed, streams[b])
-        l, e, k = train_block(model, syn0, syn1, ids, sent_starts, lo, hi, keep_prob,
-                              threshold, alias, window, alpha, min_alpha, words_before,
-                              n_blocks, total_words, state, bufs[b], negs[b], hs[b], grads[b],
-                              scores[b])
+        l, e, k = train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi,
+                              keep_prob, threshold, alias, window, alpha, min_alpha,
+                              words_before, n_blocks, total_words, state, bufs[b], negs[b],
+                              hs[b], grads[b], scores[b])
         out_loss[b] = l
         out_examples[b] = e
         out_kept[b] = k

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .corpus import CorpusError, remap_and_compact, scan_corpus, scan_sentences
+from . import encoding
+from .corpus import CorpusError, scan_corpus, scan_sentences
 
 
 @dataclass
@@ -41,25 +42,42 @@ class Vocabulary:
 
 @dataclass
 class EncodedCorpus:
-    """A corpus as ids of a :class:`Vocabulary`.
+    """A corpus as ids of a :class:`Vocabulary`, two bytes a token.
+
+    Words outside the vocabulary are dropped, as word2vec.c and gensim do.
+    See :mod:`fastw2v.encoding` for the format.
 
     Attributes
     ----------
-    ids : ndarray of int32, shape (N,)
-        Kept tokens in corpus order (words outside the vocabulary dropped,
-        as word2vec.c and gensim do).
+    codes : ndarray of uint16, shape (N,)
+        Kept tokens in corpus order: the id, or ``encoding.ESCAPE``.
+    escapes : ndarray of int32, shape (E,)
+        Ids of the escaped tokens, in corpus order.
+    marks : ndarray of int64, shape (N // encoding.MARK + 1,)
+        Escapes before every ``encoding.MARK``-th token.
     sentence_starts : ndarray of int64, shape (S + 1,)
-        Offsets of the sentences in ``ids``; ``sentence_starts[-1] == N``.
+        Offsets of the sentences in ``codes``; ``sentence_starts[-1] == N``.
     raw_tokens : int
         Tokens in the file before dropping rare words.
     """
 
-    ids: np.ndarray
+    codes: np.ndarray
+    escapes: np.ndarray
+    marks: np.ndarray
     sentence_starts: np.ndarray
     raw_tokens: int
 
+    @property
+    def ids(self):
+        """The kept tokens' ids as int32 (a copy; training reads the codes)."""
+        return encoding.decode(self.codes, self.escapes)
+
+    @property
+    def nbytes(self):
+        return self.codes.nbytes + self.escapes.nbytes + self.marks.nbytes
+
     def __len__(self):
-        return int(self.ids.shape[0])
+        return int(self.codes.shape[0])
 
 
 def select_vocabulary(words, counts, min_count=5, max_vocab_size=None):
@@ -128,6 +146,30 @@ def build_corpus(source, min_count=5, max_vocab_size=None, progress=None, thread
             f"{path}: no word occurs at least min_count={min_count} times "
             f"(the most frequent occurs {top} times); lower --min-count"
         )
-    raw = scanned.n_tokens
-    kept, starts = remap_and_compact(scanned.ids, remap, scanned.sentence_lengths)
-    return vocab, EncodedCorpus(scanned.ids[:kept], starts, raw)
+    scanned.words_at = None  # the kept words are decoded: free the tokeniser's tables first
+    return vocab, encode_corpus(scanned, remap, vocab.counts)
+
+
+def encode_corpus(scanned, remap, counts):
+    """Encode a :class:`~fastw2v.corpus.ScannedCorpus` with a vocabulary's id remap.
+
+    Parameters
+    ----------
+    scanned : fastw2v.corpus.ScannedCorpus
+    remap : ndarray of int32, shape (W,)
+        Final id of each provisional id, or -1 for a dropped word.
+    counts : ndarray of int64, shape (V,)
+        The kept words' counts by final id; they size the outputs exactly.
+    """
+    n_kept, n_escaped = encoding.encoded_sizes(counts)
+    # each part's ids go straight to final ids: the vocabulary's remap
+    # composed with the part's own
+    remaps = [remap if r is None else remap[r] for r in scanned.part_remaps]
+    remap_starts = np.cumsum([0] + [r.shape[0] for r in remaps[:-1]]).astype(np.int64)
+    codes = np.empty(n_kept, dtype=np.uint16)
+    escapes = np.empty(n_escaped, dtype=np.int32)
+    marks = np.empty(n_kept // encoding.MARK + 1, dtype=np.int64)
+    starts = encoding.encode(scanned.buffer, scanned.part_starts, scanned.part_lengths,
+                             np.concatenate(remaps).astype(np.int32, copy=False), remap_starts,
+                             scanned.sentence_lengths, codes, escapes, marks)
+    return EncodedCorpus(codes, escapes, marks, starts, scanned.n_tokens)

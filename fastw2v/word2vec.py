@@ -233,7 +233,8 @@ class Word2Vec:
         syn0, syn1 = self.wv.vectors, self.syn1neg
         table = UnigramTable(self.vocab.counts, cfg.ns_exponent)
         keep = keep_probabilities(self.vocab.counts, cfg.sample)
-        ids, starts = self.corpus.ids, self.corpus.sentence_starts
+        corpus = self.corpus
+        starts = corpus.sentence_starts
         n = len(self.corpus)
         raw_ratio = self.corpus.raw_tokens / max(n, 1)
         total = float(epochs * n)
@@ -265,7 +266,8 @@ class Word2Vec:
                     first = (epoch * calls + call) * blocks
                     streams = np.arange(first, first + blocks, dtype=np.uint64)
                     kernels.train_range(
-                        cfg.model_code, syn0, syn1, ids, starts, start, end, keep,
+                        cfg.model_code, syn0, syn1, corpus.codes, corpus.escapes, corpus.marks,
+                        starts, start, end, keep,
                         table.threshold, table.alias, cfg.window, alpha, min_alpha,
                         float(done), total, cfg.seed, streams, bufs, negs, hs, grads, scores,
                         out_loss, out_examples, out_kept,

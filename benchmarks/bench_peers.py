@@ -242,6 +242,12 @@ def print_table(args, model: str, corpus: common.Corpus, rows: list[dict]) -> No
                          (fast or {}).get("self_reported", {}).items() if value)
     if reported:
         print(f"fastw2v's own --report (median): {reported}")
+    first = [(r["label"], r["phases"]["startup"] + r["phases"]["read"]) for r in rows
+             if r["system"] == "fastw2v" and r["runs_ok"]
+             and r["phases"].get("startup") is not None and r["phases"].get("read") is not None]
+    if first:
+        print("fastw2v before its first training step (startup + read, median): "
+              + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in first))
     scaling = next((r for r in rows if r["label"].startswith("fastw2v (") and "thread" in
                     r["label"] and r["runs_ok"]), None)
     if fast and scaling:
@@ -262,7 +268,8 @@ NOTES = [
     "stall % = share of the wall time some task waited for a CPU (Linux PSI, machine-wide): "
     "high values mean other work competed for the cores",
     "phases: gensim import/vocab/train/save, fastText import/train (incl. vocab)/save, "
-    "fastw2v from its --report; word2vec.c reports none",
+    "fastw2v from its --report, plus startup = wall time minus the report's total "
+    "(interpreter start, imports and exit); word2vec.c reports none",
 ]
 
 

@@ -322,8 +322,21 @@ class ByteVocab:
     def decode(self, indices):
         """The words at provisional ``indices`` as ``str`` (bad UTF-8 becomes U+FFFD)."""
         _, _, starts, lens, _, arena = self._tables
-        return [arena[starts[w]: starts[w] + lens[w]].tobytes().decode("utf-8", "replace")
-                for w in np.asarray(indices, dtype=np.int64)]
+        indices = np.asarray(indices, dtype=np.int64)
+        if indices.size == 0:
+            return []
+        # Gather the words into one buffer, each followed by a newline, and
+        # decode it at once (word by word cost 1.5 us a word, 0.1 s on
+        # wiki17m). A word never holds a newline (it is whitespace), and a
+        # newline is never part of a multi-byte character, so the decoder's
+        # replacements stop at each word's end exactly as they would alone.
+        size = lens[indices].astype(np.int64) + 1
+        ends = np.cumsum(size)
+        out = np.arange(ends[-1], dtype=np.int64)
+        src = out - np.repeat(ends - size - starts[indices], size)
+        out = arena[np.minimum(src, arena.shape[0] - 1)]
+        out[ends - 1] = ord("\n")
+        return out.tobytes().decode("utf-8", "replace").split("\n")[:-1]
 
     def utf8_clean(self):
         """True when every word is valid UTF-8, so distinct words decode to distinct strings.

@@ -177,3 +177,15 @@ def test_words_valid_only_when_joined_are_still_replaced(tmp_path):
     p.write_bytes(b"\xe2 \x82\xac \xe2\x82\xac\n")
     s = scan_corpus(p)
     assert s.words == ["\ufffd", "\ufffd\ufffd", "\u20ac"]
+
+
+def test_decode_picks_any_subset_of_words_in_any_order():
+    from fastw2v.tokenizer import ByteVocab
+
+    state = ByteVocab()
+    state.feed("é a 日本 bb caf\xe9 a zz\n".encode("utf-8") + b"x\xff y\n")
+    raw = state.raw_words()
+    picks = [4, 0, 2, 2, 6, 5, 1]
+    assert state.decode(picks) == [raw[i].decode("utf-8", "replace") for i in picks]
+    assert state.decode([2, 0]) == ["日本", "é"]
+    assert state.decode(np.array([], dtype=np.int64)) == []

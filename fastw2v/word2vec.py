@@ -27,9 +27,12 @@ BLOCK_TOKENS = 1 << 18
 #: overlapping pieces of this size; see :func:`fastw2v.kernels.train_block`.
 BUFFER_WORDS = 1 << 13
 
+#: Bytes in a cache line (x86-64 and most ARM cores).
+CACHE_LINE = 64
 #: Scratch rows are padded to a multiple of 16 float32 (64 bytes, one cache
-#: line) so that two threads never write the same line.
-_PAD = 16
+#: line) and start on a line (:func:`_per_thread`), so that two threads never
+#: write the same line.
+_PAD = CACHE_LINE // 4
 
 
 @dataclass
@@ -91,6 +94,24 @@ class TrainResult:
 def _padded(n):
     """``n`` rounded up to a whole number of cache lines of float32."""
     return -(-n // _PAD) * _PAD
+
+
+def _per_thread(blocks, shape, dtype):
+    """Scratch of shape ``(blocks, *shape)`` whose ``blocks`` parts each start a cache line.
+
+    NumPy aligns small arrays to 16 bytes only, so rows padded to 64 bytes
+    still straddle lines, and two threads writing their own rows would share
+    a line at the seam (false sharing: every write sends the line across the
+    cores). ``shape`` must fill whole lines; the buffer is over-allocated by
+    one line and cut at the first line boundary.
+    """
+    dtype = np.dtype(dtype)
+    part = int(np.prod(shape)) * dtype.itemsize
+    if part % CACHE_LINE:
+        raise ValueError(f"scratch of shape {shape} does not fill whole cache lines")
+    raw = np.zeros(blocks * part + CACHE_LINE, dtype=np.uint8)
+    start = -raw.ctypes.data % CACHE_LINE
+    return raw[start: start + blocks * part].view(dtype).reshape((blocks, *shape))
 
 
 @contextmanager
@@ -241,11 +262,14 @@ class Word2Vec:
         blocks = cfg.threads
         per_call = blocks * BLOCK_TOKENS
         calls = max(1, -(-n // per_call))
-        bufs = np.empty((blocks, max(BUFFER_WORDS, 4 * cfg.window + 4)), dtype=np.int32)
-        negs = np.empty((blocks, 2, 2 * cfg.window, cfg.negative), dtype=np.int32)
-        hs = np.empty((blocks, _padded(cfg.dim)), dtype=np.float32)
-        grads = np.empty((blocks, _padded(cfg.dim)), dtype=np.float32)
-        scores = np.empty((blocks, _padded(cfg.negative + 1)), dtype=np.float32)
+        bufs = _per_thread(blocks, (_padded(max(BUFFER_WORDS, 4 * cfg.window + 4)),), np.int32)
+        # rows of negatives: 2 * window, rounded up to a multiple of 8 so that
+        # each half (2 x rows x negative int32) fills whole cache lines
+        neg_rows = -(-2 * cfg.window // 8) * 8
+        negs = _per_thread(blocks, (2, neg_rows, cfg.negative), np.int32)
+        hs = _per_thread(blocks, (_padded(cfg.dim),), np.float32)
+        grads = _per_thread(blocks, (_padded(cfg.dim),), np.float32)
+        scores = _per_thread(blocks, (_padded(cfg.negative + 1),), np.float32)
         out_loss = np.zeros(blocks, dtype=np.float64)
         out_examples = np.zeros(blocks, dtype=np.int64)
         out_kept = np.zeros(blocks, dtype=np.int64)

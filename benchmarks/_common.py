@@ -295,6 +295,7 @@ class Settings:
     alpha: float | None = None   # -alpha; None = word2vec's default per model
     min_alpha: float = 1e-4      # gensim's and fastw2v's final rate
     seed: int = 1
+    shared_negatives: bool = False  # fastw2v only: --shared-negatives
 
     @property
     def lr(self) -> float:
@@ -342,7 +343,8 @@ def build_command(system: str, s: Settings, corpus: Path, output: Path, report: 
                 "--min-count", str(s.min_count), "--epochs", str(s.epochs),
                 "--threads", str(s.threads), "--alpha", str(s.lr),
                 "--min-alpha", str(s.min_alpha), "--seed", str(s.seed),
-                "--format", "binary", "--quiet", "--report", str(report)]
+                "--format", "binary", "--quiet", "--report", str(report)] + (
+                    ["--shared-negatives"] if s.shared_negatives else [])
     if system == "word2vec.c":
         # -debug 1 prints the vocabulary summary but not the progress line.
         return [word2vec_bin or "word2vec", "-train", str(corpus), "-output", str(output),

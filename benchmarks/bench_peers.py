@@ -38,6 +38,7 @@ class RunSpec:
     corpus_path: Path
     tokens: int
     threads: int
+    shared_negatives: bool = False
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -70,6 +71,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="also run fastw2v on the original long-line file (wiki17m)")
     p.add_argument("--threads-scaling", action="store_true",
                    help="also run fastw2v with 1 thread (2 if --threads 1) and print the ratio")
+    p.add_argument("--shared-negatives", action="store_true",
+                   help="also run fastw2v skip-gram with --shared-negatives (one set of "
+                        "negatives per window)")
     p.add_argument("--no-eval", dest="evaluate", action="store_false",
                    help="skip the analogy / WordSim-353 evaluation")
     p.add_argument("--no-warmup", dest="warmup", action="store_false",
@@ -115,6 +119,9 @@ def plan_runs(args, corpus: common.Corpus, available: dict, notes: list[str]) ->
         else:
             specs.append(RunSpec("fastw2v (unsplit)", "fastw2v", corpus.unsplit_path,
                                  corpus.tokens, args.threads))
+    if args.shared_negatives and have_fastw2v:
+        specs.append(RunSpec("fastw2v (shared negatives)", "fastw2v", corpus.path,
+                             corpus.tokens, args.threads, shared_negatives=True))
     if args.threads_scaling:
         if have_fastw2v:
             other = 1 if args.threads > 1 else 2
@@ -156,6 +163,10 @@ def run_model(args, model: str, specs: list[RunSpec], available: dict,
     for repeat in range(args.repeats):
         for spec in specs:
             s = settings_for(args, model, spec.threads)
+            if spec.shared_negatives:
+                if model != "skipgram":
+                    continue  # CBOW already shares one set of negatives per window
+                s = dataclasses.replace(s, shared_negatives=True)
             if args.vary_seed:
                 s = dataclasses.replace(s, seed=args.seed + repeat)
             record = common.run_system(
@@ -186,6 +197,8 @@ def summarize(specs: list[RunSpec], runs: list[dict]) -> list[dict]:
     """Median figures per row; ratio = fastw2v's median words/sec over the row's."""
     rows = []
     for spec in specs:
+        if not any(r["label"] == spec.label for r in runs):
+            continue  # a row that does not apply to this model
         ok = [r for r in runs if r["label"] == spec.label and r["error"] is None]
         quality = [r["quality"] for r in ok if r["quality"]]
         phase_names = list(dict.fromkeys(k for r in ok for k in r["phases"]))

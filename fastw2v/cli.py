@@ -131,6 +131,9 @@ class _Interrupts:
               help="Final learning rate.")
 @click.option("--seed", type=int, default=_default("seed"), show_default=True,
               help="Random seed (with --threads 1 runs are byte-identical).")
+@click.option("--shared-negatives", is_flag=True, default=_default("shared_negatives"),
+              help="Skip-gram: one set of negatives per window, shared by its context "
+                   "words (faster; pWord2Vec).")
 @click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
               help="Output format [default: text for .txt/.vec, else binary].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")

@@ -48,6 +48,8 @@ from .sampling import draw_negative, learning_rate
 
 CBOW = 0
 SKIPGRAM = 1
+#: Skip-gram with one set of negatives per window (:func:`skipgram_shared_window`).
+SKIPGRAM_SHARED = 2
 
 
 @njit(cache=True, fastmath=True, inline="always")
@@ -221,6 +223,47 @@ def skipgram_window(syn0, syn1, words, j, lo, hi, negs, lr, grad, scores):
     return loss, r
 
 
+@njit(cache=True, fastmath=True)
+def skipgram_shared_window(syn0, syn1, words, j, lo, hi, negs, lr, grad, scores):
+    """Skip-gram with the window's negatives shared: each context word predicts the centre.
+
+    The direction of word2vec.c's skip-gram: every context word's row is the
+    hidden vector of one :func:`ns_update` against the centre ``words[j]``
+    and the one set of negatives ``negs[0]``, and takes its own gradient at
+    once. The output rows of a window are then the centre and ``negative``
+    words, the same for every pair, so they stay in L1 across the window:
+    a window touches ``n_context + negative + 1`` rows instead of
+    ``1 + n_context (negative + 1)`` (Ji et al., 2016, "Parallelizing
+    Word2Vec in Shared and Distributed Memory", pWord2Vec, who also share
+    the negatives and report the same quality). The steps are plain
+    sequential SGD steps, each on the rows as the step before left them.
+
+    Parameters
+    ----------
+    negs : ndarray of int32, shape (>= 1, negative)
+        Row 0 holds the negatives of this window.
+
+    Returns
+    -------
+    (float, int)
+        Loss and number of (context, centre) pairs.
+    """
+    dim = syn0.shape[1]
+    centre = words[j]
+    loss = 0.0
+    r = 0
+    for k in range(lo, hi):
+        if k != j:
+            h = syn0[words[k]]
+            for d in range(dim):
+                grad[d] = 0.0
+            loss += ns_update(h, syn1, centre, negs[0], lr, grad, scores)
+            for d in range(dim):
+                h[d] += grad[d]
+            r += 1
+    return loss, r
+
+
 @njit(cache=True)
 def fill_negatives(state, threshold, alias, negs, rows):
     """Draw ``negs[:rows]`` from the alias table; returns the new state."""
@@ -247,7 +290,7 @@ def plan_window(model, syn0, syn1, words, j, n, window, threshold, alias, negs, 
     b = below(z, window)
     lo = max(0, j - window + b)
     hi = min(n, j + window - b + 1)
-    if model == CBOW:
+    if model == CBOW or model == SKIPGRAM_SHARED:
         state = fill_negatives(state, threshold, alias, negs, 1)
         for k in range(lo, hi):
             prefetch_row(syn0, words[k])
@@ -298,6 +341,9 @@ def train_piece(model, syn0, syn1, words, c0, c1, n, window, lr,
                                                   threshold, alias, negs[1 - cur], state)
         if model == CBOW:
             l, e = cbow_window(syn0, syn1, words, j, lo, hi, negs[cur], lr, h, grad, scores)
+        elif model == SKIPGRAM_SHARED:
+            l, e = skipgram_shared_window(syn0, syn1, words, j, lo, hi, negs[cur], lr, grad,
+                                          scores)
         else:
             l, e = skipgram_window(syn0, syn1, words, j, lo, hi, negs[cur], lr, grad, scores)
         loss += l
@@ -386,7 +432,7 @@ def train_range(model, syn0, syn1, codes, escapes, marks, sent_starts, start, st
     Parameters
     ----------
     model : int
-        :data:`CBOW` or :data:`SKIPGRAM`.
+        :data:`CBOW`, :data:`SKIPGRAM` or :data:`SKIPGRAM_SHARED`.
     syn0, syn1 : ndarray of float32, shape (V, dim)
         Shared input and output vectors, updated in place by all threads.
     codes, escapes, marks : ndarray of uint16 (N,), int32 (E,), int64 (N // MARK + 1,)
@@ -439,15 +485,15 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr):
 
     Parameters
     ----------
-    model : {"cbow", "skipgram"} or int
+    model : {"cbow", "skipgram", "skipgram_shared"} or int
     syn0, syn1 : ndarray of float32, shape (V, dim)
         Updated in place.
     words : array of int, shape (n,)
         The window, centre included.
     centre : int
         Index of the centre word in ``words``.
-    negatives : array of int, shape (1, negative) for CBOW or (n - 1, negative)
-        for skip-gram (one row per context word, in order).
+    negatives : array of int, shape (1, negative) for CBOW and shared skip-gram,
+        or (n - 1, negative) for skip-gram (one row per context word, in order).
     lr : float
 
     Returns
@@ -455,7 +501,8 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr):
     float
         The loss before the step.
     """
-    code = {"cbow": CBOW, "skipgram": SKIPGRAM}.get(model, model)
+    codes = {"cbow": CBOW, "skipgram": SKIPGRAM, "skipgram_shared": SKIPGRAM_SHARED}
+    code = codes.get(model, model)
     words = np.ascontiguousarray(words, dtype=np.int32)
     negs = np.ascontiguousarray(np.atleast_2d(negatives), dtype=np.int32)
     dim = syn0.shape[1]
@@ -465,6 +512,9 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr):
     if code == CBOW:
         h = np.zeros(dim, dtype=np.float32)
         loss, _ = cbow_window(syn0, syn1, words, centre, 0, len(words), negs, lr, h, grad, scores)
+    elif code == SKIPGRAM_SHARED:
+        loss, _ = skipgram_shared_window(syn0, syn1, words, centre, 0, len(words), negs, lr,
+                                         grad, scores)
     else:
         loss, _ = skipgram_window(syn0, syn1, words, centre, 0, len(words), negs, lr, grad,
                                   scores)

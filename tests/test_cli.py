@@ -66,11 +66,13 @@ def test_format_flag_overrides_the_extension(tmp_path, corpus):
         KeyedVectors.load_word2vec_format(out, binary=False)
 
 
-def test_train_skipgram_learns_and_reports(tmp_path, corpus):
+@pytest.mark.parametrize("shared", [False, True])
+def test_train_skipgram_learns_and_reports(tmp_path, corpus, shared):
     path, groups = corpus
     out, report = tmp_path / "sg.bin", tmp_path / "report.json"
+    flags = ["--shared-negatives"] if shared else []
     result = run("train", path, "-o", out, "--model", "skipgram", "--dim", "24", "--epochs", "6",
-                 "--min-count", "1", "--threads", "2", "--report", report)
+                 "--min-count", "1", "--threads", "2", "--report", report, *flags)
     assert result.exit_code == 0, result.output
     # the summary line names the speed and the loss
     assert "words/s" in result.output and "loss" in result.output
@@ -81,6 +83,7 @@ def test_train_skipgram_learns_and_reports(tmp_path, corpus):
     assert data["corpus_tokens"] == sum(len(line.split()) for line in path.read_text().splitlines())
     assert len(data["epoch_loss"]) == 6 and data["epoch_loss"][-1] < data["epoch_loss"][0]
     assert data["settings"]["model"] == "skipgram" and data["settings"]["alpha"] == 0.025
+    assert data["settings"]["shared_negatives"] is shared
     assert set(data["phases"]) >= {"read", "train", "save", "total"}
     assert data["words_per_sec"] > 0 and data["version"] == __version__
 

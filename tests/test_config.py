@@ -27,6 +27,7 @@ def test_defaults_resolve_alpha_by_model():
         ({"dim": "abc"}, "dim must be an integer"),
         ({"dim": 2.5}, "dim must be an integer"),
         ({"sample": float("nan")}, "sample must be finite"),
+        ({"shared_negatives": "yes"}, "shared_negatives must be True or False"),
     ],
 )
 def test_invalid_settings_name_the_field(kwargs, message):
@@ -42,3 +43,13 @@ def test_gensim_aliases_and_unknown_names():
         TrainConfig.from_kwargs(vector_size=32, dim=16)
     with pytest.raises(ConfigError, match="unknown setting"):
         TrainConfig.from_kwargs(hs=1)
+
+
+def test_shared_negatives_picks_its_own_skipgram_kernel_only():
+    from fastw2v import kernels
+
+    assert TrainConfig(model="skipgram").model_code == kernels.SKIPGRAM
+    shared = TrainConfig(model="skipgram", shared_negatives=True)
+    assert shared.model_code == kernels.SKIPGRAM_SHARED
+    # CBOW already draws one set of negatives per window
+    assert TrainConfig(model="cbow", shared_negatives=True).model_code == kernels.CBOW

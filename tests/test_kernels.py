@@ -65,6 +65,34 @@ def test_skipgram_kernel_step_matches_reference_sgd_step(seed):
     assert moved.tolist() == [centre]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_shared_negatives_skipgram_is_one_reference_step_per_context_word(seed):
+    # each context word's row, in order, is the hidden vector of one
+    # reference step against the centre and the window's one set of negatives
+    w_in, w_out, ids = setup(seed)
+    contexts, centre, negatives = ids[: 2 * WINDOW], ids[2 * WINDOW], ids[2 * WINDOW + 1:][:NEG]
+    lr = 0.025
+    ref_in, ref_out = w_in.astype(np.float64), w_out.astype(np.float64)
+    ref_loss = 0.0
+    for c in contexts:
+        ns = reference.NegativeSamplingLoss(ref_out, np.arange(V), sample_size=NEG)
+        ref_loss += ns.forward(ref_in[[c]], np.array([centre]), negatives=negatives[None])
+        dh = ns.backward()
+        ref_out -= lr * ns.grads[0]
+        ref_in[c] -= lr * dh[0]
+    syn0, syn1 = w_in.copy(), w_out.copy()
+    words = np.concatenate([contexts[:WINDOW], [centre], contexts[WINDOW:]])
+    loss = train_window("skipgram_shared", syn0, syn1, words, WINDOW, negatives[None], lr)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    np.testing.assert_allclose(syn0, ref_in, atol=1e-6)
+    np.testing.assert_allclose(syn1, ref_out, atol=1e-6)
+    # the context rows move, the centre's input row does not; only the
+    # centre and the shared negatives move among the output rows
+    assert np.flatnonzero(np.any(syn0 != w_in, axis=1)).tolist() == sorted(contexts)
+    moved_out = np.flatnonzero(np.any(syn1 != w_out, axis=1)).tolist()
+    assert moved_out == sorted([centre, *negatives])
+
+
 def numerical_grad(f, x, eps=1e-6):
     g = np.zeros_like(x)
     for i in range(x.size):

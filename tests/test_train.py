@@ -6,6 +6,9 @@ from fastw2v.word2vec import Word2Vec
 from corpora import neighbour_purity, topic_corpus, write_corpus
 
 SETTINGS = dict(dim=32, window=5, negative=5, min_count=1, epochs=8, seed=7)
+#: Each model, and skip-gram with the window's negatives shared (its own kernel).
+MODELS = {"cbow": {"model": "cbow"}, "skipgram": {"model": "skipgram"},
+          "skipgram-shared": {"model": "skipgram", "shared_negatives": True}}
 
 
 @pytest.fixture(scope="module")
@@ -13,12 +16,12 @@ def planted():
     return topic_corpus()
 
 
-@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+@pytest.mark.parametrize("model", list(MODELS))
 @pytest.mark.parametrize("threads", [1, 2])
 def test_neighbours_recover_planted_topics(tmp_path, planted, model, threads):
     sentences, groups = planted
     path = write_corpus(tmp_path / "topics.txt", sentences)
-    m = Word2Vec(corpus_file=path, model=model, threads=threads, **SETTINGS)
+    m = Word2Vec(corpus_file=path, threads=threads, **MODELS[model], **SETTINGS)
     purity = neighbour_purity(m.wv.vectors, m.wv.index_to_key, groups)
     assert purity >= 0.9, f"{model}/{threads} threads: only {purity:.0%} of neighbours share the topic"
     # the loss is reported per epoch and falls as the model learns
@@ -35,13 +38,14 @@ def test_untrained_vectors_do_not_show_the_structure(planted):
     assert neighbour_purity(m.wv.vectors, m.wv.index_to_key, groups) < 0.5
 
 
-@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+@pytest.mark.parametrize("model", list(MODELS))
 def test_one_thread_and_one_seed_are_byte_identical(planted, model):
     sentences, _ = planted
-    runs = [Word2Vec(sentences=sentences, model=model, threads=1, **SETTINGS) for _ in range(2)]
+    runs = [Word2Vec(sentences=sentences, threads=1, **MODELS[model], **SETTINGS)
+            for _ in range(2)]
     assert np.array_equal(runs[0].wv.vectors, runs[1].wv.vectors)
     assert runs[0].result.epoch_loss == runs[1].result.epoch_loss
-    other = Word2Vec(sentences=sentences, model=model, threads=1, **{**SETTINGS, "seed": 8})
+    other = Word2Vec(sentences=sentences, threads=1, **MODELS[model], **{**SETTINGS, "seed": 8})
     assert not np.array_equal(runs[0].wv.vectors, other.wv.vectors)
 
 

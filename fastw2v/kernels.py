@@ -28,14 +28,6 @@ state, its window buffer, its negatives, ``h`` and ``grad``) is its own
 preallocated row of a scratch array. With one thread the result is a pure
 function of the inputs and the seed.
 
-The exception is the rows of the most frequent words: every thread writes
-them all the time, so in place each write would pull the row's cache lines
-from the other core. With more than one thread each keeps its own copy of
-those few rows and merges its changes into the shared ones every few
-thousand words (:func:`train_block`, :func:`sync_hot`). Interleaved with
-plain Hogwild on wiki17m (CBOW, 2 threads) this was as fast when the two
-cores shared their caches well and 12-26% faster when they did not.
-
 Memory. With a vocabulary of tens of thousands of words the matrices
 outgrow the caches and every window waits on a dozen scattered rows. Three
 measured choices hide that latency: all rows of the next window are
@@ -80,43 +72,8 @@ def log1p_unit(e):
     return np.float32(2.0) * u * p
 
 
-@njit(cache=True, inline="always")
-def row_of(syn, hot, w):
-    """Row ``w`` of the shared ``syn``, or of this thread's copy ``hot`` of its first rows.
-
-    Words are numbered by falling count, so the rows below ``len(hot)`` are
-    the hottest (see :func:`sync_hot`).
-    """
-    return hot[w] if w < hot.shape[0] else syn[w]
-
-
 @njit(cache=True, fastmath=True)
-def sync_hot(syn, hot, base):
-    """Publish this thread's changes to its hot rows and take everyone else's.
-
-    ``hot`` started as a copy ``base`` of ``syn[:H]``; its change since is
-    added to the shared rows (a Hogwild add, like every other update) and
-    both copies restart from the result.
-    """
-    for r in range(hot.shape[0]):
-        for d in range(hot.shape[1]):
-            v = syn[r, d] + (hot[r, d] - base[r, d])
-            syn[r, d] = v
-            hot[r, d] = v
-            base[r, d] = v
-
-
-@njit(cache=True)
-def load_hot(syn, hot, base):
-    """Start this thread's copies of the hot rows from the shared ones."""
-    for r in range(hot.shape[0]):
-        for d in range(hot.shape[1]):
-            hot[r, d] = syn[r, d]
-            base[r, d] = syn[r, d]
-
-
-@njit(cache=True, fastmath=True)
-def ns_update(h, syn1, hot1, target, negs, lr, grad, scores):
+def ns_update(h, syn1, target, negs, lr, grad, scores):
     """One negative-sampling SGD step: the positive word and its negatives.
 
     All scores are computed first, from the rows as they were: the dot
@@ -130,8 +87,6 @@ def ns_update(h, syn1, hot1, target, negs, lr, grad, scores):
         Hidden vector (read only).
     syn1 : ndarray of float32, shape (V, dim)
         Output vectors; rows ``target`` and ``negs`` are updated in place.
-    hot1 : ndarray of float32, shape (H, dim)
-        This thread's copy of ``syn1[:H]``, used instead of it (H may be 0).
     target : int
         The word to predict (label 1).
     negs : ndarray of int32, shape (negative,)
@@ -152,10 +107,10 @@ def ns_update(h, syn1, hot1, target, negs, lr, grad, scores):
     dim = syn1.shape[1]
     n = negs.shape[0] + 1
     for k in range(n):
-        row = row_of(syn1, hot1, target if k == 0 else negs[k - 1])
+        w = target if k == 0 else negs[k - 1]
         f = np.float32(0.0)
         for d in range(dim):
-            f += h[d] * row[d]
+            f += h[d] * syn1[w, d]
         scores[k] = f
     loss = 0.0
     for k in range(n):
@@ -173,17 +128,16 @@ def ns_update(h, syn1, hot1, target, negs, lr, grad, scores):
         if f < 0:
             s = e * s
         g = (label - s) * lr
-        row = row_of(syn1, hot1, w)
         for d in range(dim):
-            grad[d] += g * row[d]
-            row[d] += g * h[d]
+            grad[d] += g * syn1[w, d]
+            syn1[w, d] += g * h[d]
         z = -f if k == 0 else f
         loss += max(z, np.float32(0.0)) + log1p_unit(e)
     return loss
 
 
 @njit(cache=True, fastmath=True)
-def cbow_window(syn0, hot0, syn1, hot1, words, j, lo, hi, negs, lr, h, grad, scores):
+def cbow_window(syn0, syn1, words, j, lo, hi, negs, lr, h, grad, scores):
     """CBOW step for the centre ``words[j]`` and context ``words[lo:hi]`` minus ``j``.
 
     ``h`` is the mean of the context rows; after :func:`ns_update` the whole
@@ -215,26 +169,26 @@ def cbow_window(syn0, hot0, syn1, hot1, words, j, lo, hi, negs, lr, h, grad, sco
     count = 0
     for k in range(lo, hi):
         if k != j:
-            row = row_of(syn0, hot0, words[k])
+            c = words[k]
             for d in range(dim):
-                h[d] += row[d]
+                h[d] += syn0[c, d]
             count += 1
     if count == 0:
         return 0.0, 0
     inv = np.float32(1.0) / np.float32(count)
     for d in range(dim):
         h[d] *= inv
-    loss = ns_update(h, syn1, hot1, words[j], negs[0], lr, grad, scores)
+    loss = ns_update(h, syn1, words[j], negs[0], lr, grad, scores)
     for k in range(lo, hi):
         if k != j:
-            row = row_of(syn0, hot0, words[k])
+            c = words[k]
             for d in range(dim):
-                row[d] += grad[d]
+                syn0[c, d] += grad[d]
     return loss, 1
 
 
 @njit(cache=True, fastmath=True)
-def skipgram_window(syn0, hot0, syn1, hot1, words, j, lo, hi, negs, lr, grad, scores):
+def skipgram_window(syn0, syn1, words, j, lo, hi, negs, lr, grad, scores):
     """Skip-gram step: the centre ``words[j]`` predicts each context word.
 
     As in fastText (and the textbook), the centre's row is the hidden vector
@@ -254,14 +208,15 @@ def skipgram_window(syn0, hot0, syn1, hot1, words, j, lo, hi, negs, lr, grad, sc
         Loss and number of (centre, context) pairs.
     """
     dim = syn0.shape[1]
-    h = row_of(syn0, hot0, words[j])
+    centre = words[j]
+    h = syn0[centre]
     for d in range(dim):
         grad[d] = 0.0
     loss = 0.0
     r = 0
     for k in range(lo, hi):
         if k != j:
-            loss += ns_update(h, syn1, hot1, words[k], negs[r], lr, grad, scores)
+            loss += ns_update(h, syn1, words[k], negs[r], lr, grad, scores)
             r += 1
     for d in range(dim):
         h[d] += grad[d]
@@ -269,7 +224,7 @@ def skipgram_window(syn0, hot0, syn1, hot1, words, j, lo, hi, negs, lr, grad, sc
 
 
 @njit(cache=True, fastmath=True)
-def skipgram_shared_window(syn0, hot0, syn1, hot1, words, j, lo, hi, negs, lr, grad, scores):
+def skipgram_shared_window(syn0, syn1, words, j, lo, hi, negs, lr, grad, scores):
     """Skip-gram with the window's negatives shared: each context word predicts the centre.
 
     The direction of word2vec.c's skip-gram: every context word's row is the
@@ -299,21 +254,14 @@ def skipgram_shared_window(syn0, hot0, syn1, hot1, words, j, lo, hi, negs, lr, g
     r = 0
     for k in range(lo, hi):
         if k != j:
-            h = row_of(syn0, hot0, words[k])
+            h = syn0[words[k]]
             for d in range(dim):
                 grad[d] = 0.0
-            loss += ns_update(h, syn1, hot1, centre, negs[0], lr, grad, scores)
+            loss += ns_update(h, syn1, centre, negs[0], lr, grad, scores)
             for d in range(dim):
                 h[d] += grad[d]
             r += 1
     return loss, r
-
-
-@njit(cache=True, inline="always")
-def prefetch_cold(syn, w, n_hot):
-    """Prefetch row ``w`` of ``syn`` unless it is a hot row (a thread's own copy)."""
-    if w >= n_hot:
-        prefetch_row(syn, w)
 
 
 @njit(cache=True)
@@ -326,15 +274,12 @@ def fill_negatives(state, threshold, alias, negs, rows):
 
 
 @njit(cache=True)
-def plan_window(model, syn0, syn1, n_hot, words, j, n, window, threshold, alias, negs, state):
+def plan_window(model, syn0, syn1, words, j, n, window, threshold, alias, negs, state):
     """Draw centre ``words[j]``'s window and negatives; prefetch the rows it will touch.
 
     Each centre draws ``b`` uniform on ``0..window-1`` and uses the window
     ``window - b`` on each side (word2vec.c), so a word at distance ``d`` is
-    used with probability ``(window - d + 1) / window``. Rows below
-    ``n_hot`` are read from this thread's copies, which stay in cache, so
-    they are not prefetched (that would pull the shared line from the
-    other core for nothing).
+    used with probability ``(window - d + 1) / window``.
 
     Returns
     -------
@@ -348,23 +293,23 @@ def plan_window(model, syn0, syn1, n_hot, words, j, n, window, threshold, alias,
     if model == CBOW or model == SKIPGRAM_SHARED:
         state = fill_negatives(state, threshold, alias, negs, 1)
         for k in range(lo, hi):
-            prefetch_cold(syn0, words[k], n_hot)
-        prefetch_cold(syn1, words[j], n_hot)
+            prefetch_row(syn0, words[k])
+        prefetch_row(syn1, words[j])
         rows = 1
     else:
         rows = hi - lo - 1
         state = fill_negatives(state, threshold, alias, negs, rows)
-        prefetch_cold(syn0, words[j], n_hot)
+        prefetch_row(syn0, words[j])
         for k in range(lo, hi):
-            prefetch_cold(syn1, words[k], n_hot)
+            prefetch_row(syn1, words[k])
     for r in range(rows):
         for k in range(negs.shape[1]):
-            prefetch_cold(syn1, negs[r, k], n_hot)
+            prefetch_row(syn1, negs[r, k])
     return state, lo, hi
 
 
 @njit(cache=True)
-def train_piece(model, syn0, syn1, hot, words, c0, c1, n, window, lr,
+def train_piece(model, syn0, syn1, words, c0, c1, n, window, lr,
                 threshold, alias, negs, h, grad, scores, state):
     """Train the centres ``words[c0:c1]`` with context from ``words[:n]``.
 
@@ -374,8 +319,6 @@ def train_piece(model, syn0, syn1, hot, words, c0, c1, n, window, lr,
 
     Parameters
     ----------
-    hot : ndarray of float32, shape (2, H, dim)
-        This thread's copies of ``syn0[:H]`` and ``syn1[:H]`` (H may be 0).
     negs : ndarray of int32, shape (2, 2 * window, negative)
         Negatives of the current and the next centre.
 
@@ -388,24 +331,21 @@ def train_piece(model, syn0, syn1, hot, words, c0, c1, n, window, lr,
     examples = 0
     if c0 >= c1:
         return state, loss, examples
-    hot0, hot1, n_hot = hot[0], hot[1], hot.shape[1]
-    state, lo, hi = plan_window(model, syn0, syn1, n_hot, words, c0, n, window, threshold,
-                                alias, negs[0], state)
+    state, lo, hi = plan_window(model, syn0, syn1, words, c0, n, window, threshold, alias,
+                                negs[0], state)
     next_lo = next_hi = 0
     for j in range(c0, c1):
         cur = (j - c0) & 1
         if j + 1 < c1:
-            state, next_lo, next_hi = plan_window(model, syn0, syn1, n_hot, words, j + 1, n,
-                                                  window, threshold, alias, negs[1 - cur], state)
+            state, next_lo, next_hi = plan_window(model, syn0, syn1, words, j + 1, n, window,
+                                                  threshold, alias, negs[1 - cur], state)
         if model == CBOW:
-            l, e = cbow_window(syn0, hot0, syn1, hot1, words, j, lo, hi, negs[cur], lr, h, grad,
-                               scores)
+            l, e = cbow_window(syn0, syn1, words, j, lo, hi, negs[cur], lr, h, grad, scores)
         elif model == SKIPGRAM_SHARED:
-            l, e = skipgram_shared_window(syn0, hot0, syn1, hot1, words, j, lo, hi, negs[cur],
-                                          lr, grad, scores)
+            l, e = skipgram_shared_window(syn0, syn1, words, j, lo, hi, negs[cur], lr, grad,
+                                          scores)
         else:
-            l, e = skipgram_window(syn0, hot0, syn1, hot1, words, j, lo, hi, negs[cur], lr,
-                                   grad, scores)
+            l, e = skipgram_window(syn0, syn1, words, j, lo, hi, negs[cur], lr, grad, scores)
         loss += l
         examples += e
         lo, hi = next_lo, next_hi
@@ -415,7 +355,7 @@ def train_piece(model, syn0, syn1, hot, words, c0, c1, n, window, lr,
 @njit(cache=True)
 def train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi, keep_prob,
                 threshold, alias, window, alpha, min_alpha, words_before, n_blocks, total_words,
-                state, buf, negs, h, grad, scores, hot, base, sync_every):
+                state, buf, negs, h, grad, scores):
     """Train the corpus positions ``lo:hi`` (one thread's block).
 
     The corpus is read as :mod:`fastw2v.encoding` stores it: a code below
@@ -431,24 +371,12 @@ def train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi, k
     before this call plus ``n_blocks`` times this thread's own progress
     (all threads advance at about the same pace).
 
-    Hot rows. The first ``H = hot.shape[1]`` rows of both matrices (the most
-    frequent words) are trained in this thread's copy ``hot``, which starts
-    from the shared rows and is merged back (:func:`sync_hot`) after every
-    piece that brings the centres since the last merge to ``sync_every``,
-    and at the end. Shared in place, those few rows would be written by
-    every thread all the time, and each write moves the row's cache lines
-    from core to core; in a copy they stay in this core's cache. H is 0 with
-    one thread.
-
     Returns
     -------
     (float, int, int)
         Summed loss, examples, kept (trained) centre words.
     """
     cap = buf.shape[0]
-    load_hot(syn0, hot[0], base[0])
-    load_hot(syn1, hot[1], base[1])
-    since = 0
     s = np.searchsorted(sent_starts, lo, side="right") - 1
     esc = escape_index(codes, marks, lo) if lo < hi else 0
     loss = 0.0
@@ -471,13 +399,11 @@ def train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi, k
             if n == cap:
                 progress = (words_before + (i - lo) * n_blocks) / total_words
                 lr = np.float32(learning_rate(alpha, min_alpha, progress))
-                state, l, e = train_piece(model, syn0, syn1, hot, buf, c0, n - window, n,
-                                          window, lr, threshold, alias, negs, h, grad, scores,
-                                          state)
+                state, l, e = train_piece(model, syn0, syn1, buf, c0, n - window, n, window, lr,
+                                          threshold, alias, negs, h, grad, scores, state)
                 loss += l
                 examples += e
                 kept += n - window - c0
-                since += n - window - c0
                 # Carry the last 2 * window words: the first half is left
                 # context only, the second half are centres still to train.
                 for k in range(2 * window):
@@ -487,28 +413,20 @@ def train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi, k
         if n > c0:
             progress = (words_before + (end - lo) * n_blocks) / total_words
             lr = np.float32(learning_rate(alpha, min_alpha, progress))
-            state, l, e = train_piece(model, syn0, syn1, hot, buf, c0, n, n, window, lr,
+            state, l, e = train_piece(model, syn0, syn1, buf, c0, n, n, window, lr,
                                       threshold, alias, negs, h, grad, scores, state)
             loss += l
             examples += e
             kept += n - c0
-            since += n - c0
-        if since >= sync_every:
-            sync_hot(syn0, hot[0], base[0])
-            sync_hot(syn1, hot[1], base[1])
-            since = 0
         p = end
         s += 1
-    sync_hot(syn0, hot[0], base[0])
-    sync_hot(syn1, hot[1], base[1])
     return loss, examples, kept
 
 
 @njit(parallel=True, cache=True)
 def train_range(model, syn0, syn1, codes, escapes, marks, sent_starts, start, stop, keep_prob,
                 threshold, alias, window, alpha, min_alpha, words_before, total_words, seed,
-                streams, bufs, negs, hs, grads, scores, hots, bases, sync_every,
-                out_loss, out_examples, out_kept):
+                streams, bufs, negs, hs, grads, scores, out_loss, out_examples, out_kept):
     """Hogwild training of corpus positions ``start:stop``, one block per thread.
 
     Parameters
@@ -539,11 +457,6 @@ def train_range(model, syn0, syn1, codes, escapes, marks, sent_starts, start, st
     hs, grads : ndarray of float32, shape (B, >= dim)
     scores : ndarray of float32, shape (B, >= negative + 1)
         Per-thread scratch.
-    hots, bases : ndarray of float32, shape (B, 2, H, dim)
-        Per-thread copies of the hot rows ``syn0[:H]`` and ``syn1[:H]``, and
-        their values at the last merge (see :func:`train_block`; H may be 0).
-    sync_every : int
-        Centre words a thread trains between merges of its hot rows.
     out_loss, out_examples, out_kept : ndarray, shape (B,)
         Per-block loss sum (float64), examples and kept words (int64).
     """
@@ -556,7 +469,7 @@ def train_range(model, syn0, syn1, codes, escapes, marks, sent_starts, start, st
         l, e, k = train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi,
                               keep_prob, threshold, alias, window, alpha, min_alpha,
                               words_before, n_blocks, total_words, state, bufs[b], negs[b],
-                              hs[b], grads[b], scores[b], hots[b], bases[b], sync_every)
+                              hs[b], grads[b], scores[b])
         out_loss[b] = l
         out_examples[b] = e
         out_kept[b] = k
@@ -596,15 +509,13 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr):
     grad = np.zeros(dim, dtype=np.float32)
     scores = np.zeros(negs.shape[1] + 1, dtype=np.float32)
     lr = np.float32(lr)
-    none = np.zeros((0, dim), dtype=np.float32)  # no hot rows: every row is the shared one
     if code == CBOW:
         h = np.zeros(dim, dtype=np.float32)
-        loss, _ = cbow_window(syn0, none, syn1, none, words, centre, 0, len(words), negs, lr, h,
-                              grad, scores)
+        loss, _ = cbow_window(syn0, syn1, words, centre, 0, len(words), negs, lr, h, grad, scores)
     elif code == SKIPGRAM_SHARED:
-        loss, _ = skipgram_shared_window(syn0, none, syn1, none, words, centre, 0, len(words),
-                                         negs, lr, grad, scores)
+        loss, _ = skipgram_shared_window(syn0, syn1, words, centre, 0, len(words), negs, lr,
+                                         grad, scores)
     else:
-        loss, _ = skipgram_window(syn0, none, syn1, none, words, centre, 0, len(words), negs, lr,
-                                  grad, scores)
+        loss, _ = skipgram_window(syn0, syn1, words, centre, 0, len(words), negs, lr, grad,
+                                  scores)
     return loss

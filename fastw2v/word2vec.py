@@ -27,12 +27,6 @@ BLOCK_TOKENS = 1 << 18
 #: overlapping pieces of this size; see :func:`fastw2v.kernels.train_block`.
 BUFFER_WORDS = 1 << 13
 
-#: With more than one thread, each thread trains its own copy of the rows of
-#: this many most frequent words and merges it into the shared matrices
-#: every SYNC_WORDS centre words (:func:`fastw2v.kernels.train_block`).
-HOT_ROWS = 1024
-SYNC_WORDS = 8192
-
 #: Bytes in a cache line (x86-64 and most ARM cores).
 CACHE_LINE = 64
 #: Scratch rows are padded to a multiple of 16 float32 (64 bytes, one cache
@@ -276,10 +270,6 @@ class Word2Vec:
         hs = _per_thread(blocks, (_padded(cfg.dim),), np.float32)
         grads = _per_thread(blocks, (_padded(cfg.dim),), np.float32)
         scores = _per_thread(blocks, (_padded(cfg.negative + 1),), np.float32)
-        # a multiple of 16 rows fills whole cache lines; none with one thread
-        n_hot = min(HOT_ROWS, len(self.vocab)) // 16 * 16 if blocks > 1 else 0
-        hots = _per_thread(blocks, (2, n_hot, cfg.dim), np.float32)
-        bases = _per_thread(blocks, (2, n_hot, cfg.dim), np.float32)
         out_loss = np.zeros(blocks, dtype=np.float64)
         out_examples = np.zeros(blocks, dtype=np.int64)
         out_kept = np.zeros(blocks, dtype=np.int64)
@@ -304,7 +294,7 @@ class Word2Vec:
                         starts, start, end, keep,
                         table.threshold, table.alias, cfg.window, alpha, min_alpha,
                         float(done), total, cfg.seed, streams, bufs, negs, hs, grads, scores,
-                        hots, bases, SYNC_WORDS, out_loss, out_examples, out_kept,
+                        out_loss, out_examples, out_kept,
                     )
                     done += end - start
                     loss_sum += out_loss.sum()

@@ -125,50 +125,10 @@ def test_update_primitive_is_minus_lr_times_numerical_gradient():
     lr = 1e-3
     h32, s32 = h.astype(np.float32), syn1.astype(np.float32)
     grad = np.zeros(DIM, dtype=np.float32)
-    none = np.zeros((0, DIM), np.float32)  # no hot rows
-    value = ns_update(h32, s32, none, target, negs, np.float32(lr), grad, np.zeros(8, np.float32))
+    value = ns_update(h32, s32, target, negs, np.float32(lr), grad, np.zeros(8, np.float32))
     assert value == pytest.approx(loss(), rel=1e-5)
     np.testing.assert_allclose(grad / -lr, dh, rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose((s32 - syn1.astype(np.float32)) / -lr, dsyn1, rtol=1e-2, atol=1e-2)
-
-
-def test_hot_rows_are_read_and_written_in_the_threads_copy():
-    # rows below len(hot) live in the thread's copy; the step is the same
-    rng = np.random.default_rng(9)
-    h = rng.standard_normal(DIM).astype(np.float32)
-    syn1 = rng.standard_normal((V, DIM)).astype(np.float32)
-    target, negs = 2, np.array([30, 1, 17], dtype=np.int32)
-    plain, grad_plain = syn1.copy(), np.zeros(DIM, np.float32)
-    loss_plain = ns_update(h, plain, np.zeros((0, DIM), np.float32), target, negs,
-                           np.float32(0.05), grad_plain, np.zeros(8, np.float32))
-    shared, hot, grad = syn1.copy(), syn1[:16].copy(), np.zeros(DIM, np.float32)
-    loss = ns_update(h, shared, hot, target, negs, np.float32(0.05), grad, np.zeros(8, np.float32))
-    assert loss == pytest.approx(loss_plain, rel=1e-6)
-    np.testing.assert_allclose(grad, grad_plain, rtol=1e-6)
-    np.testing.assert_array_equal(shared[:16], syn1[:16])  # hot rows: only the copy moved
-    np.testing.assert_allclose(hot, plain[:16], rtol=1e-6)
-    np.testing.assert_allclose(shared[16:], plain[16:], rtol=1e-6)
-
-
-def test_sync_adds_each_threads_change_to_the_shared_rows():
-    from fastw2v.kernels import load_hot, sync_hot
-
-    rng = np.random.default_rng(3)
-    syn = rng.standard_normal((V, DIM)).astype(np.float32)
-    start = syn.copy()
-    copies = [(np.empty((16, DIM), np.float32), np.empty((16, DIM), np.float32)) for _ in range(2)]
-    for hot, base in copies:
-        load_hot(syn, hot, base)
-    steps = [rng.standard_normal((16, DIM)).astype(np.float32) for _ in range(2)]
-    for (hot, _), step in zip(copies, steps):
-        hot += step  # each thread trains its own copy
-    for hot, base in copies:
-        sync_hot(syn, hot, base)
-    np.testing.assert_allclose(syn[:16], start[:16] + steps[0] + steps[1], rtol=1e-5, atol=1e-5)
-    np.testing.assert_array_equal(syn[16:], start[16:])
-    hot, base = copies[1]  # the last to merge now holds everyone's changes
-    np.testing.assert_array_equal(hot, syn[:16])
-    np.testing.assert_array_equal(base, syn[:16])
 
 
 def test_saturated_scores_give_finite_loss_and_the_limit_gradient():
@@ -179,8 +139,8 @@ def test_saturated_scores_give_finite_loss_and_the_limit_gradient():
     syn1[1] = 10.0  # score 1600: a confident positive for word 1
     syn1[2] = 10.0  # ...and a confidently wrong negative
     grad = np.zeros(DIM, dtype=np.float32)
-    loss = ns_update(h, syn1, np.zeros((0, DIM), np.float32), 1, np.array([2], dtype=np.int32),
-                     np.float32(0.1), grad, np.zeros(2, np.float32))
+    loss = ns_update(h, syn1, 1, np.array([2], dtype=np.int32), np.float32(0.1), grad,
+                     np.zeros(2, np.float32))
     assert np.isfinite(loss) and loss == pytest.approx(1600.0)
     np.testing.assert_allclose(grad, -0.1 * 10.0)  # from the negative alone
     np.testing.assert_allclose(syn1[2], 10.0 - 0.1 * 10.0)

@@ -86,8 +86,8 @@ class TrainConfig:
     shared_negatives : bool
         Skip-gram only: draw one set of negatives per window and let each
         context word predict the centre against it (pWord2Vec). The window's
-        output rows then stay in cache: on wiki17m the skip-gram kernel ran
-        1.8x as fast (README, Performance). CBOW already draws one set per
+        output rows then stay in cache: on wiki17m skip-gram trained 1.7x
+        as fast at the same quality (README, Performance). CBOW already draws one set per
         window, so there it changes nothing.
     """
 

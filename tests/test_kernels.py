@@ -26,6 +26,14 @@ def reference_step(model_cls, w_in, w_out, contexts, centre, negatives, lr):
     return loss, model.params[0], model.params[1]
 
 
+def kernel_step(model, w_in, w_out, contexts, centre, negatives, lr):
+    """The kernel's step on the window ``contexts[:WINDOW] + [centre] + contexts[WINDOW:]``."""
+    syn0, syn1 = w_in.copy(), w_out.copy()
+    words = np.concatenate([contexts[:WINDOW], [centre], contexts[WINDOW:]])
+    loss = train_window(model, syn0, syn1, words, WINDOW, negatives, lr)
+    return loss, syn0, syn1
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_cbow_kernel_step_matches_reference_sgd_step(seed):
     w_in, w_out, ids = setup(seed)
@@ -37,9 +45,7 @@ def test_cbow_kernel_step_matches_reference_sgd_step(seed):
     ref_loss, _, ref_out = reference_step(reference.CBOW, w_in, w_out, contexts, centre, negatives, lr)
     _, ref_in_scaled, _ = reference_step(reference.CBOW, w_in, w_out, contexts, centre, negatives,
                                          lr * 2 * WINDOW)
-    syn0, syn1 = w_in.copy(), w_out.copy()
-    words = np.concatenate([contexts[:WINDOW], [centre], contexts[WINDOW:]])
-    loss = train_window("cbow", syn0, syn1, words, WINDOW, negatives[None], lr)
+    loss, syn0, syn1 = kernel_step("cbow", w_in, w_out, contexts, centre, negatives[None], lr)
     assert loss == pytest.approx(ref_loss, rel=1e-5)
     np.testing.assert_allclose(syn1, ref_out, atol=1e-6)
     np.testing.assert_allclose(syn0, ref_in_scaled, atol=1e-6)
@@ -54,9 +60,7 @@ def test_skipgram_kernel_step_matches_reference_sgd_step(seed):
     lr = 0.025
     ref_loss, ref_in, ref_out = reference_step(reference.SkipGram, w_in, w_out, contexts, centre,
                                                negatives, lr)
-    syn0, syn1 = w_in.copy(), w_out.copy()
-    words = np.concatenate([contexts[:WINDOW], [centre], contexts[WINDOW:]])
-    loss = train_window("skipgram", syn0, syn1, words, WINDOW, negatives, lr)
+    loss, syn0, syn1 = kernel_step("skipgram", w_in, w_out, contexts, centre, negatives, lr)
     assert loss == pytest.approx(ref_loss, rel=1e-5)
     np.testing.assert_allclose(syn0, ref_in, atol=1e-6)
     np.testing.assert_allclose(syn1, ref_out, atol=1e-6)
@@ -80,9 +84,8 @@ def test_shared_negatives_skipgram_is_one_reference_step_per_context_word(seed):
         dh = ns.backward()
         ref_out -= lr * ns.grads[0]
         ref_in[c] -= lr * dh[0]
-    syn0, syn1 = w_in.copy(), w_out.copy()
-    words = np.concatenate([contexts[:WINDOW], [centre], contexts[WINDOW:]])
-    loss = train_window("skipgram_shared", syn0, syn1, words, WINDOW, negatives[None], lr)
+    loss, syn0, syn1 = kernel_step("skipgram_shared", w_in, w_out, contexts, centre,
+                                   negatives[None], lr)
     assert loss == pytest.approx(ref_loss, rel=1e-5)
     np.testing.assert_allclose(syn0, ref_in, atol=1e-6)
     np.testing.assert_allclose(syn1, ref_out, atol=1e-6)

@@ -14,6 +14,10 @@ from typing import Optional
 
 MODELS = ("cbow", "skipgram")
 
+#: The kernels' codes for the models (:mod:`fastw2v.kernels` dispatches on
+#: them); skip-gram with shared negatives is a kernel of its own.
+CBOW, SKIPGRAM, SKIPGRAM_SHARED = 0, 1, 2
+
 #: word2vec.c's default starting learning rates: CBOW averages its context, so
 #: its gradient per input row is smaller and it tolerates a larger step.
 DEFAULT_ALPHA = {"cbow": 0.05, "skipgram": 0.025}
@@ -87,8 +91,8 @@ class TrainConfig:
         Skip-gram only: draw one set of negatives per window and let each
         context word predict the centre against it (pWord2Vec). The window's
         output rows then stay in cache: on wiki17m skip-gram trained 1.7x
-        as fast at the same quality (README, Performance). CBOW already draws one set per
-        window, so there it changes nothing.
+        as fast at the same quality (README, Performance). CBOW already
+        draws one set per window, so there it changes nothing.
     """
 
     model: str = "cbow"
@@ -144,9 +148,9 @@ class TrainConfig:
 
         0 CBOW, 1 skip-gram, 2 skip-gram with shared negatives.
         """
-        if self.model == "skipgram" and self.shared_negatives:
-            return 2
-        return MODELS.index(self.model)
+        if self.model == "cbow":
+            return CBOW
+        return SKIPGRAM_SHARED if self.shared_negatives else SKIPGRAM
 
     def as_dict(self) -> dict:
         """Plain dict of the settings, with the learning rate resolved."""

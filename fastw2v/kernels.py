@@ -41,15 +41,11 @@ from 0.31M to 0.41M.
 import numpy as np
 from numba import njit, prange
 
+from .config import CBOW, SKIPGRAM, SKIPGRAM_SHARED
 from .encoding import escape_index, read_id
 from .prefetch import prefetch_row
 from .rng import below, next_u64, seed_stream, uniform
 from .sampling import draw_negative, learning_rate
-
-CBOW = 0
-SKIPGRAM = 1
-#: Skip-gram with one set of negatives per window (:func:`skipgram_shared_window`).
-SKIPGRAM_SHARED = 2
 
 
 @njit(cache=True, fastmath=True, inline="always")

@@ -264,7 +264,8 @@ class Word2Vec:
         calls = max(1, -(-n // per_call))
         bufs = _per_thread(blocks, (_padded(max(BUFFER_WORDS, 4 * cfg.window + 4)),), np.int32)
         # rows of negatives: 2 * window, rounded up to a multiple of 8 so that
-        # each half (2 x rows x negative int32) fills whole cache lines
+        # a thread's part (2 x rows x negative int32, a multiple of 64 bytes)
+        # fills whole cache lines
         neg_rows = -(-2 * cfg.window // 8) * 8
         negs = _per_thread(blocks, (2, neg_rows, cfg.negative), np.int32)
         hs = _per_thread(blocks, (_padded(cfg.dim),), np.float32)

@@ -164,8 +164,6 @@ def run_model(args, model: str, specs: list[RunSpec], available: dict,
         for spec in specs:
             s = settings_for(args, model, spec.threads)
             if spec.shared_negatives:
-                if model != "skipgram":
-                    continue  # CBOW already shares one set of negatives per window
                 s = dataclasses.replace(s, shared_negatives=True)
             if args.vary_seed:
                 s = dataclasses.replace(s, seed=args.seed + repeat)
@@ -197,8 +195,6 @@ def summarize(specs: list[RunSpec], runs: list[dict]) -> list[dict]:
     """Median figures per row; ratio = fastw2v's median words/sec over the row's."""
     rows = []
     for spec in specs:
-        if not any(r["label"] == spec.label for r in runs):
-            continue  # a row that does not apply to this model
         ok = [r for r in runs if r["label"] == spec.label and r["error"] is None]
         quality = [r["quality"] for r in ok if r["quality"]]
         phase_names = list(dict.fromkeys(k for r in ok for k in r["phases"]))
@@ -304,9 +300,11 @@ def main(argv: list[str] | None = None) -> int:
     all_runs, summary = [], {}
     for model in models:
         warm_up(args, model, available)
-        runs = run_model(args, model, specs, available, evaluate)
+        # CBOW already shares one set of negatives per window: no such row
+        rows = [spec for spec in specs if model == "skipgram" or not spec.shared_negatives]
+        runs = run_model(args, model, rows, available, evaluate)
         all_runs.extend(runs)
-        summary[model] = summarize(specs, runs)
+        summary[model] = summarize(rows, runs)
     for model in models:
         print_table(args, model, corpus, summary[model])
     failed = [r for r in all_runs if r["error"]]

@@ -127,8 +127,8 @@ class _Interrupts:
               help="Worker threads [default: all cores].")
 @click.option("--alpha", type=float, default=None,
               help="Starting learning rate [default: 0.05 cbow, 0.025 skipgram].")
-@click.option("--min-alpha", type=float, default=_default("min_alpha"), show_default=True,
-              help="Final learning rate.")
+@click.option("--min-alpha", type=float, default=None,
+              help="Final learning rate [default: the schedule's, see README].")
 @click.option("--seed", type=int, default=_default("seed"), show_default=True,
               help="Random seed (with --threads 1 runs are byte-identical).")
 @click.option("--shared-negatives", is_flag=True, default=_default("shared_negatives"),

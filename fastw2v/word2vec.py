@@ -274,7 +274,7 @@ class Word2Vec:
         out_loss = np.zeros(blocks, dtype=np.float64)
         out_examples = np.zeros(blocks, dtype=np.int64)
         out_kept = np.zeros(blocks, dtype=np.int64)
-        alpha, min_alpha = cfg.start_alpha, cfg.min_alpha
+        alpha, min_alpha = cfg.start_alpha, cfg.end_alpha
         result = TrainResult()
         t0 = time.perf_counter()
         done = 0

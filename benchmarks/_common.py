@@ -292,8 +292,10 @@ class Settings:
     min_count: int = 5           # -min-count
     epochs: int = 5              # -iter
     threads: int = 2             # -threads
-    alpha: float | None = None   # -alpha; None = word2vec's default per model
-    min_alpha: float = 1e-4      # gensim's and fastw2v's final rate
+    alpha: float | None = None   # -alpha; None = each system's default (fastw2v's own
+                                 # schedule; word2vec.c's 0.05 CBOW / 0.025 skip-gram
+                                 # for the peers, see ``lr``)
+    min_alpha: float | None = None  # final rate; None = each system's default
     seed: int = 1
     shared_negatives: bool = False  # fastw2v only: --shared-negatives
 
@@ -341,9 +343,10 @@ def build_command(system: str, s: Settings, corpus: Path, output: Path, report: 
                 "--model", s.model, "--dim", str(s.dim), "--window", str(s.window),
                 "--negative", str(s.negative), "--sample", str(s.sample),
                 "--min-count", str(s.min_count), "--epochs", str(s.epochs),
-                "--threads", str(s.threads), "--alpha", str(s.lr),
-                "--min-alpha", str(s.min_alpha), "--seed", str(s.seed),
+                "--threads", str(s.threads), "--seed", str(s.seed),
                 "--format", "binary", "--quiet", "--report", str(report)] + (
+                    ["--alpha", str(s.alpha)] if s.alpha is not None else []) + (
+                    ["--min-alpha", str(s.min_alpha)] if s.min_alpha is not None else []) + (
                     ["--shared-negatives"] if s.shared_negatives else [])
     if system == "word2vec.c":
         # -debug 1 prints the vocabulary summary but not the progress line.
@@ -617,8 +620,8 @@ def gensim_child(argv: list[str]) -> int:
     model = Word2Vec(vector_size=spec["dim"], window=spec["window"], negative=spec["negative"],
                      hs=0, sample=spec["sample"], min_count=spec["min_count"],
                      sg=int(spec["model"] == "skipgram"), alpha=spec["lr"],
-                     min_alpha=spec["min_alpha"], seed=spec["seed"], workers=spec["threads"],
-                     epochs=spec["epochs"])
+                     seed=spec["seed"], workers=spec["threads"], epochs=spec["epochs"],
+                     **({} if spec["min_alpha"] is None else {"min_alpha": spec["min_alpha"]}))
     model.build_vocab(corpus_file=spec["corpus"])
     t2 = time.perf_counter()
     # The same call Word2Vec(corpus_file=...) makes after building the vocabulary.

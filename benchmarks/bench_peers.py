@@ -272,7 +272,8 @@ NOTES = [
     "every system writes word2vec binary vectors; quality is measured afterwards, untimed",
     "fastText runs as plain word2vec: minn=0, maxn=0 (no subwords), wordNgrams=1, loss=ns; "
     "its learning rate decays to 0 and it takes no seed in this binding",
-    "word2vec.c decays alpha to alpha*1e-4; gensim and fastw2v to --min-alpha 1e-4",
+    "fastw2v runs with its default learning-rate schedule (README, How it trains) unless "
+    "--alpha is given; word2vec.c decays alpha to alpha*1e-4, gensim to its min_alpha 1e-4",
     "CPU/wall = child CPU seconds / wall seconds (about --threads when the cores are free); "
     "stall % = share of the wall time some task waited for a CPU (Linux PSI, machine-wide): "
     "high values mean other work competed for the cores",

@@ -43,6 +43,17 @@ def test_a_huge_learning_rate_is_a_clear_error_not_a_kernel_crash(model):
         w2v.train()
 
 
+def test_cli_reports_divergence_and_writes_nothing(tmp_path):
+    corpus = write_corpus(tmp_path / "c.txt", SENTENCES)
+    out = tmp_path / "v.bin"
+    out.write_bytes(b"old")
+    result = run("train", corpus, "-o", out, "--alpha", "1e30", "--min-count", "1", "--threads", "1",
+                 "--epochs", "1", "-q")
+    assert_clean_error(result, "training diverged")
+    assert out.read_bytes() == b"old"
+    assert_clean_error(run("train", corpus, "-o", out, "--min-alpha", "1.0"), "--min-alpha")
+
+
 def test_seed_range_is_the_rng_state():
     # item 9: 2**64 was a numba TypingError; 2**64 - 1 is a valid uint64 seed
     with pytest.raises(ConfigError, match="seed must be at most 18446744073709551615"):
@@ -61,6 +72,21 @@ def test_absurd_sizes_fail_before_anything_is_allocated(eight_gib):
     for setting, value in (("dim", 10**9), ("window", 10**9), ("negative", 10**9), ("threads", 10**7)):
         with pytest.raises(ConfigError, match="GiB of memory here"):
             Word2Vec(**{setting: value})
+
+
+@pytest.mark.parametrize("flag, value", [("--dim", 10**9), ("--window", 10**9),
+                                         ("--negative", 10**9), ("--threads", 10**7)])
+def test_absurd_sizes_fail_before_the_corpus_is_read(tmp_path, eight_gib, flag, value):
+    # item 10: the corpus does not even exist, so reading it would fail differently
+    result = run("train", tmp_path / "not-read.txt", "-o", tmp_path / "v.bin", flag, value)
+    assert_clean_error(result, "GiB of memory here")
+
+
+def test_a_dim_too_large_for_the_vocabulary_fails_before_allocating(tmp_path, eight_gib):
+    corpus = write_corpus(tmp_path / "c.txt", SENTENCES)  # 94 words x 10**8 dims x 2 matrices
+    result = run("train", corpus, "-o", tmp_path / "v.bin", "--dim", 10**8, "--min-count", "1",
+                 "--threads", "1")
+    assert_clean_error(result, "GiB for 94 words")
 
 
 def test_train_epochs_must_be_a_positive_integer_and_a_second_call_warns(caplog):

@@ -18,11 +18,16 @@ import click
 
 from . import __version__
 from .config import MODELS, ConfigError, TrainConfig
-from .corpus import CorpusError
+from .formats import OutputPathError, resolve_output
+from .interrupts import EXIT_SIGINT, StopSignals, deferred_sigint
 from .progress import ProgressPrinter, human
 
+# The numba-compiled modules (corpus reading, training) are imported inside the
+# commands: ``--help`` stays fast, and a Ctrl-C while they load is a KeyboardInterrupt
+# inside a command, which the group turns into exit 130 without a traceback.
+
 #: Exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = EXIT_SIGINT
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
 TEXT_EXTENSIONS = (".txt", ".vec")
@@ -33,7 +38,18 @@ def _default(name):
     return _FIELDS[name].default
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group; a Ctrl-C that no command handled ends with exit 130, not click's 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            click.echo("\naborted", err=True)
+            ctx.exit(getattr(exc, "status", EXIT_INTERRUPTED))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="fastw2v")
 def main():
     """fastw2v: train word2vec embeddings (CBOW or skip-gram) fast, from Python."""
@@ -51,56 +67,45 @@ def validated_config(**settings):
     try:
         return TrainConfig.from_kwargs(**settings)
     except ConfigError as exc:
-        flag = f"--{exc.field.replace('_', '-')}" if exc.field else "setting"
-        raise click.ClickException(f"invalid {flag}: {exc}") from None
+        raise _config_error(exc) from None
+
+
+def _config_error(exc):
+    flag = f"--{exc.field.replace('_', '-')}" if exc.field else "setting"
+    return click.ClickException(f"invalid {flag}: {exc}")
 
 
 def write_vectors(output, wv, fmt):
-    """Write ``wv`` to ``output`` in word2vec ``fmt`` ("binary" or "text"), atomically."""
+    """Write ``wv`` to ``output`` in word2vec ``fmt`` ("binary" or "text"), atomically.
+
+    Raises
+    ------
+    click.ClickException
+        The file cannot be written (disk full, permissions, ...); the old file is kept.
+    """
     from .formats import write_word2vec
 
-    write_word2vec(output, wv.index_to_key, wv.vectors, binary=fmt == "binary")
+    try:
+        write_word2vec(output, wv.index_to_key, wv.vectors, binary=fmt == "binary")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
-def check_output_path(output, corpus):
-    """Fail before training if ``output`` could not be written at the end."""
-    output = os.path.abspath(output)
-    folder = os.path.dirname(output)
-    if os.path.isdir(output):
-        raise click.ClickException(f"output {output} is a directory")
-    if not os.path.isdir(folder):
-        raise click.ClickException(f"output folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise click.ClickException(f"output folder {folder} is not writable")
-    if os.path.exists(corpus) and os.path.exists(output) and os.path.samefile(corpus, output):
-        raise click.ClickException("output is the corpus file itself; choose another path")
+def check_output_path(output, corpus, other=None):
+    """Fail before training if ``output`` could not be written at the end.
 
-
-class _Interrupts:
-    """First Ctrl-C: ask training to stop at the next block; second: abort."""
-
-    def __init__(self, printer):
-        self.printer = printer
-        self.requested = False
-        self._previous = None
-
-    def __enter__(self):
-        self._previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def __exit__(self, *exc):
-        signal.signal(signal.SIGINT, self._previous)
-        return False
-
-    def _handle(self, signum, frame):
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        self.printer.line("interrupted: stopping after the current block and saving the "
-                          "partial vectors (Ctrl-C again to quit without saving)", force=True)
-
-    def __call__(self):
-        return self.requested
+    ``output`` must pass :func:`fastw2v.formats.resolve_output` and, links followed,
+    be neither the corpus nor ``other`` (the vectors file, for ``--report``).
+    """
+    try:
+        real = resolve_output(output)
+    except OutputPathError as exc:
+        raise click.ClickException(str(exc)) from None
+    if corpus != "-" and os.path.exists(corpus) and os.path.exists(real) and os.path.samefile(corpus, real):
+        raise click.ClickException(f"{output} is the corpus file itself; choose another path")
+    if other is not None and real == os.path.realpath(other):
+        raise click.ClickException(f"{output} is also the vectors output; choose another path")
+    return real
 
 
 @main.command()
@@ -142,20 +147,31 @@ class _Interrupts:
 def train(corpus, output, fmt, quiet, report, **settings):
     """Train word vectors on CORPUS (UTF-8 text, one sentence a line) and write them to OUTPUT.
 
+    CORPUS may be gzip, bzip2 or xz compressed, or "-" for standard input (a pipe,
+    a FIFO and <(...) are read in one pass too).
+
     Example: fastw2v train corpus.txt -o vectors.bin --model skipgram
+
+    Ctrl-C (or SIGTERM) once stops after the current block and saves the partial
+    vectors (exit 130, or 143 for SIGTERM); twice quits without writing. If the
+    --report file cannot be written, the vectors stay written and the exit status is 1.
     """
-    from .word2vec import Word2Vec
+    with deferred_sigint():
+        from .corpus import CorpusError
+        from .word2vec import TrainingDiverged, Word2Vec
 
     started = time.perf_counter()
     config = validated_config(**settings)
     check_output_path(output, corpus)
     if report:
-        check_output_path(report, corpus)
+        check_output_path(report, corpus, other=output)
     fmt = output_format(output, fmt)
     printer = ProgressPrinter(quiet=quiet)
-    model = Word2Vec(**dataclasses.asdict(config))
     try:
+        model = Word2Vec(**dataclasses.asdict(config))
         model.build_vocab(corpus, progress=printer.reading)
+    except ConfigError as exc:  # what the settings would allocate (see Word2Vec)
+        raise _config_error(exc) from None
     except CorpusError as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
@@ -168,25 +184,40 @@ def train(corpus, output, fmt, quiet, report, **settings):
         )
     printer.line(f"vocabulary: {len(model.vocab)} words, {human(model.corpus.raw_tokens)} tokens "
                  f"({model.timings['read']:.1f} s)")
+
+    def announce(signum):
+        what = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
+        printer.line(f"interrupted ({what}): stopping after the current block and saving the "
+                     "partial vectors (Ctrl-C again to quit without saving)", force=True)
+
     try:
-        with _Interrupts(printer) as interrupts:
-            result = model.train(progress=printer.training, stop=interrupts)
+        # The handlers stay until the command ends: a press after the save has nothing
+        # left to stop and must not become a traceback (StopSignals.done).
+        with StopSignals(on_first=announce) as stop:
+            result = model.train(progress=printer.training, stop=stop)
+            stop.saving = True
             t0 = time.perf_counter()
             write_vectors(output, model.wv, fmt)
             model.timings["save"] = time.perf_counter() - t0
-    except KeyboardInterrupt:
+            total = time.perf_counter() - started
+            if report:
+                _write_report(report, model, result, total, output, fmt)
+            stop.done = True
+            _finish(printer, config, model, result, total, output, stop.status)
+    except TrainingDiverged as exc:
+        raise click.ClickException(f"{exc}; nothing written") from None
+    except KeyboardInterrupt as exc:
         printer.line("aborted: nothing written", force=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    total = time.perf_counter() - started
-    loss = result.epoch_loss[-1] if result.epoch_loss else float("nan")
-    if report:
-        _write_report(report, model, result, total, output, fmt)
+        sys.exit(getattr(exc, "status", EXIT_INTERRUPTED))
+
+
+def _finish(printer, config, model, result, total, output, status):
+    """The last line of a run; a run stopped early exits with ``status`` (130 or 143)."""
     if result.stopped:
         printer.line(f"partial vectors ({len(result.epoch_loss)} of {config.epochs} epochs "
                      f"complete) written to {output}", force=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(status)
+    loss = result.epoch_loss[-1] if result.epoch_loss else float("nan")
     printer.line(
         f"{config.model}: {len(model.vocab)} words x {config.dim} dims, "
         f"{human(result.raw_words)} words in {result.seconds:.1f} s "
@@ -197,7 +228,11 @@ def train(corpus, output, fmt, quiet, report, **settings):
 
 
 def _write_report(path, model, result, total, output, fmt):
-    """The ``--report`` JSON: what was trained, how fast, and the settings."""
+    """The ``--report`` JSON: what was trained, how fast, and the settings.
+
+    Written after the vectors: if it fails the vectors are kept (they are complete
+    and the report is only a summary) and the error says so.
+    """
     from .formats import atomic_write
 
     data = {
@@ -214,9 +249,13 @@ def _write_report(path, model, result, total, output, fmt):
         "words_per_sec": model.corpus.raw_tokens * len(result.epoch_loss) / total,
         "phases": {**{k: round(v, 4) for k, v in model.timings.items()}, "total": round(total, 4)},
     }
-    with atomic_write(path, "w") as fh:
-        json.dump(data, fh, indent=2)
-        fh.write("\n")
+    try:
+        with atomic_write(path, "w") as fh:
+            json.dump(data, fh, indent=2)
+            fh.write("\n")
+    except OSError as exc:
+        raise click.ClickException(f"vectors written to {output}, but the report {path} could not "
+                                   f"be written: {exc.strerror or exc}") from None
 
 
 DEMO_CORPUS = os.path.join(os.path.dirname(__file__), "data", "demo.txt.gz")
@@ -237,11 +276,14 @@ def demo(model, epochs, threads, output):
     The sample is the first million tokens of a 2015 English Wikipedia dump
     (CC BY-SA 3.0, Wikipedia's contributors; see fastw2v/data/README.md).
     """
-    from .word2vec import Word2Vec
+    with deferred_sigint():
+        from .word2vec import Word2Vec
 
     config = validated_config(model=model, epochs=epochs, threads=threads)
     if output:
         check_output_path(output, DEMO_CORPUS)
+    # Ctrl-C anywhere here ends with exit 130 (see _Group): nothing is written before
+    # the end, and write_vectors is atomic.
     printer = ProgressPrinter()
     w2v = Word2Vec(**dataclasses.asdict(config))
     w2v.build_vocab(DEMO_CORPUS)

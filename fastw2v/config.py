@@ -26,6 +26,9 @@ DEFAULT_ALPHA = {"cbow": 0.05, "skipgram": 0.025}
 #: from ``gensim.models.Word2Vec``.
 GENSIM_ALIASES = {"vector_size": "dim", "workers": "threads"}
 
+#: Seeds are used as unsigned 64-bit integers (the splitmix64 state of :mod:`fastw2v.rng`).
+MAX_SEED = (1 << 64) - 1
+
 
 def default_end_alpha(alpha: float, epochs: int) -> float:
     """The learning rate the default schedule ends on: ``alpha / (epochs + 1)``.
@@ -142,10 +145,8 @@ class TrainConfig:
             _check_int("max_vocab_size", self.max_vocab_size, 1)
         _check_int("epochs", self.epochs, 1)
         _check_int("threads", self.threads, 1)
-        _check_int("seed", self.seed, 0)
+        _check_int("seed", self.seed, 0, MAX_SEED)
         _check_float("sample", self.sample, 0.0)
-        if self.min_alpha is not None:
-            _check_float("min_alpha", self.min_alpha, 0.0)
         _check_float("ns_exponent", self.ns_exponent, 0.0)
         if not isinstance(self.shared_negatives, bool):
             raise ConfigError(
@@ -154,11 +155,16 @@ class TrainConfig:
             )
         if self.alpha is not None:
             _check_float("alpha", self.alpha, 0.0, strict=True)
-        if self.min_alpha is not None and self.min_alpha > self.start_alpha:
-            raise ConfigError(
-                f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.start_alpha})",
-                "min_alpha",
-            )
+        # min_alpha None picks the schedule's end (default_end_alpha); a given one is
+        # compared with the start actually used, the model's default when alpha is None.
+        if self.min_alpha is not None:
+            _check_float("min_alpha", self.min_alpha, 0.0)
+            if self.min_alpha > self.start_alpha:
+                given = "alpha" if self.alpha is not None else f"the default {self.model} alpha"
+                raise ConfigError(
+                    f"min_alpha ({self.min_alpha}) must not exceed {given} ({self.start_alpha})",
+                    "min_alpha",
+                )
 
     @property
     def start_alpha(self) -> float:
@@ -206,11 +212,13 @@ class TrainConfig:
         return cls(**kwargs)
 
 
-def _check_int(name, value, low):
+def _check_int(name, value, low, high=None):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(f"{name} must be an integer, not {value!r}", name)
     if value < low:
         raise ConfigError(f"{name} must be at least {low}, not {value}", name)
+    if high is not None and value > high:
+        raise ConfigError(f"{name} must be at most {high}, not {value}", name)
 
 
 def _check_float(name, value, low, strict=False):

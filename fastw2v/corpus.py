@@ -1,7 +1,7 @@
 """Reading a text corpus into a flat id array in one streaming pass.
 
-A corpus is a UTF-8 text file (``.gz`` is unpacked on the fly); one line is
-one sentence, tokens are separated by ASCII whitespace (as in word2vec.c).
+A corpus is UTF-8 text, from a file or a stream, gzip, bzip2 or xz compressed
+or not (:mod:`fastw2v.sources` opens it); one line is one sentence, tokens are separated by ASCII whitespace (as in word2vec.c).
 Bytes that are not valid UTF-8 are replaced by U+FFFD, so such a file trains
 instead of failing.
 
@@ -21,10 +21,8 @@ whitespace, never split mid-token and never truncated.
 from __future__ import annotations
 
 import array
-import gzip
 import os
 import threading
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -32,7 +30,10 @@ from typing import Callable
 
 import numpy as np
 
+from .sources import DECOMPRESSION_ERRORS, CorpusError, CorpusStream
 from .tokenizer import ByteVocab
+
+__all__ = ["CorpusError", "ScannedCorpus", "scan_corpus", "scan_sentences"]
 
 #: Bytes read at a time: 4 MiB keeps the chunk and its copy small next to
 #: the id array while the per-chunk call overhead stays negligible.
@@ -44,10 +45,6 @@ CHUNK_BYTES = 1 << 22
 MIN_PART_BYTES = 1 << 20
 
 _WHITESPACE = b" \t\r\n\x0b\x0c"
-
-
-class CorpusError(ValueError):
-    """The corpus cannot be read or holds nothing to train on."""
 
 
 @dataclass
@@ -111,23 +108,6 @@ class ScannedCorpus:
     def words(self) -> list:
         """Every distinct token, by provisional id."""
         return self.words_at(range(self.counts.shape[0]))
-
-
-def open_corpus(path):
-    """Open ``path`` for binary reading, unpacking gzip by its magic bytes."""
-    if os.path.isdir(path):
-        raise CorpusError(f"{path}: is a directory, not a corpus file")
-    try:
-        fh = open(path, "rb")
-    except FileNotFoundError:
-        raise CorpusError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if fh.read(2) == b"\x1f\x8b":
-        fh.seek(0)
-        return gzip.GzipFile(fileobj=fh, mode="rb")
-    fh.seek(0)
-    return fh
 
 
 def iter_chunks(fh, chunk_bytes=CHUNK_BYTES, limit=None):
@@ -244,14 +224,15 @@ def _read_part(path, start, stop, part, chunk_bytes, done, k, cancel):
             done[k] = fh.tell() - start
 
 
-def _scan_parts(path, total_bytes, n_parts, progress, chunk_bytes):
+def _scan_parts(path, total_bytes, n_parts, progress, chunk_bytes, offset=0):
     """Read a plain file in ``n_parts`` parts on as many threads; merge their words.
 
-    Returns ``(vocabulary, buffer, part_starts, part_lengths, part_remaps,
+    The first ``offset`` bytes (a byte-order mark) are skipped. Returns ``(vocabulary, buffer, part_starts, part_lengths, part_remaps,
     sentence_lengths)`` as in :class:`ScannedCorpus`.
     """
     with open(path, "rb") as fh:
         cuts = split_points(fh, total_bytes, n_parts)
+    cuts[0] = offset
     # One buffer with room for each part's tokens (a token takes at least two
     # bytes with its separator); pages no part writes are never touched, so
     # the room costs address space, not memory.
@@ -290,19 +271,21 @@ def _scan_parts(path, total_bytes, n_parts, progress, chunk_bytes):
     return base, buffer, starts, n_tokens, remaps, lengths
 
 
-def _scan_stream(fh, total_bytes, progress, chunk_bytes):
-    """Read a stream (plain or gzip) on this thread."""
-    gz = isinstance(fh, gzip.GzipFile)
+def _scan_stream(stream, progress, chunk_bytes):
+    """Read a :class:`~fastw2v.sources.CorpusStream` in one pass on this thread."""
     # Every token takes at least two bytes with its separator, so for plain
-    # text this never needs to grow; pages never written are never touched,
-    # so the over-estimate costs address space, not memory.
-    size = total_bytes * 2 if gz else total_bytes // 2 + 1
-    state = ByteVocab(np.empty(size, dtype=np.int32))
-    raw = fh.fileobj if gz else fh
-    for data in iter_chunks(fh, chunk_bytes):
+    # text of known size this never needs to grow; pages never written are
+    # never touched, so the over-estimate costs address space, not memory.
+    # Other input grows the ids as it goes.
+    if stream.size is None:
+        ids = None
+    else:
+        ids = np.empty(stream.size * 2 if stream.compression else stream.size // 2 + 1, dtype=np.int32)
+    state = ByteVocab(ids)
+    for data in iter_chunks(stream, chunk_bytes):
         state.feed(data)
         if progress is not None:
-            progress(raw.tell(), total_bytes, state.n_tokens)
+            progress(stream.consumed, stream.size or 0, state.n_tokens)
     ids = state.ids
     return (state, ids, np.zeros(1, dtype=np.int64), np.array([ids.size], dtype=np.int64),
             [None], join_lines([state]))
@@ -314,10 +297,11 @@ def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES, threads=1):
     Parameters
     ----------
     path : str or os.PathLike
+        A file, or ``"-"`` for standard input (see :mod:`fastw2v.sources`).
     progress : callable, optional
         Called as ``progress(bytes_read, total_bytes, tokens_so_far)`` as
-        reading goes (``total_bytes`` is the size on disk; for gzip input the
-        compressed position is reported against it).
+        reading goes (``total_bytes`` is the size on disk, 0 for a stream; for
+        compressed input the compressed position is reported against it).
     chunk_bytes : int
         Bytes read at a time.
     threads : int
@@ -331,24 +315,23 @@ def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES, threads=1):
     Raises
     ------
     CorpusError
-        If the file is missing, unreadable, or holds no tokens.
+        If the file is missing, unreadable, damaged, not text, or holds no tokens.
     """
     path = os.fspath(path)
-    fh = open_corpus(path)
-    total_bytes = os.path.getsize(path)
-    n_parts = max(1, min(int(threads), total_bytes // MIN_PART_BYTES))
+    stream = CorpusStream(path)
+    n_parts = 1
+    if stream.compression is None and stream.size is not None:
+        n_parts = max(1, min(int(threads), stream.size // MIN_PART_BYTES))
     try:
-        if isinstance(fh, gzip.GzipFile) or n_parts == 1:
-            scan = _scan_stream(fh, total_bytes, progress, chunk_bytes)
+        if n_parts == 1:
+            scan = _scan_stream(stream, progress, chunk_bytes)
         else:
-            fh.close()
-            scan = _scan_parts(path, total_bytes, n_parts, progress, chunk_bytes)
-    except OSError as exc:  # e.g. a corrupt gzip stream
-        raise CorpusError(f"{path}: cannot read: {exc}") from None
-    except EOFError:
-        raise CorpusError(f"{path}: truncated compressed file") from None
+            stream.close()
+            scan = _scan_parts(path, stream.size, n_parts, progress, chunk_bytes, stream.offset)
+    except DECOMPRESSION_ERRORS as exc:  # damaged compressed data, a read error
+        raise stream.damaged(exc) from None
     finally:
-        fh.close()
+        stream.close()
     vocab, buffer, starts, n_tokens, remaps, lengths = scan
     if n_tokens.sum() == 0:
         raise CorpusError(f"{path}: the corpus is empty (no tokens)")
@@ -368,6 +351,16 @@ def _list_decoder(words):
     return lambda indices: [words[i] for i in indices]
 
 
+class _Vocab(dict):
+    """Provisional ids by first appearance; each new token's type is checked once."""
+
+    def __missing__(self, token):
+        if not isinstance(token, str):
+            raise TypeError(f"tokens must be str, not {type(token).__name__} ({token!r})")
+        self[token] = index = len(self)
+        return index
+
+
 def scan_sentences(sentences):
     """Like :func:`scan_corpus`, for an in-memory iterable of token lists.
 
@@ -378,16 +371,26 @@ def scan_sentences(sentences):
     Returns
     -------
     ScannedCorpus
+
+    Raises
+    ------
+    TypeError
+        A sentence is a ``str`` or ``bytes`` (not a list of tokens), or holds a token
+        that is not a ``str``; the message names the sentence, counted from 0.
     """
-    vocab = defaultdict()
-    vocab.default_factory = vocab.__len__
+    vocab = _Vocab()
     lookup = vocab.__getitem__
     pieces = []
     lengths = array.array("q")
-    for sentence in sentences:
-        if isinstance(sentence, str):
-            raise CorpusError("sentences must be lists of tokens, not strings")
-        chunk = np.fromiter(map(lookup, sentence), dtype=np.int32)
+    for number, sentence in enumerate(sentences):
+        # a str or bytes would be split into characters or byte values
+        if isinstance(sentence, (str, bytes, bytearray)):
+            raise TypeError(f"sentence {number}: sentences must be lists of str tokens, "
+                            f"not {type(sentence).__name__}: {sentence[:40]!r}")
+        try:
+            chunk = np.fromiter(map(lookup, sentence), dtype=np.int32)
+        except TypeError as exc:  # a token of another type, or a sentence that is no iterable
+            raise TypeError(f"sentence {number}: {exc}") from None
         if chunk.size:
             pieces.append(chunk)
             lengths.append(chunk.size)

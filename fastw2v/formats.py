@@ -25,6 +25,7 @@ import logging
 import mmap as mmap_module
 import os
 import shutil
+import stat
 import tempfile
 
 import numpy as np
@@ -58,7 +59,76 @@ def _fail(path, problem):
 
 # --------------------------------------------------------------------------- atomic writes
 
+#: A temporary file is named ``.<at most this many characters of the name>.<8 random>.tmp``:
+#: at most 4 * 40 + 14 bytes, so any name the folder accepts leaves room for it.
+_TEMP_NAME_CHARS = 40
+#: File-name limit where ``pathconf`` cannot tell (Linux, macOS and Windows all allow 255).
+_DEFAULT_NAME_MAX = 255
+
 _UMASK = None
+
+
+class OutputPathError(OSError):
+    """An output path cannot or must not be written; the message says why."""
+
+
+def _temp_prefix(path):
+    return f".{os.path.basename(path)[:_TEMP_NAME_CHARS]}."
+
+
+def resolve_output(path):
+    """The regular file that writing `path` will create or replace, checked before any write.
+
+    Symbolic links are followed, so the link stays and its target gets the new content
+    (as ``cp`` or a shell redirection do). Refused, with a one-line reason: a folder or a
+    path ending in a separator, anything that is not a regular file (a device such as
+    ``/dev/null``, a FIFO, a socket: renaming over it would replace it), a file without
+    write permission (even for root: read-only is the owner's wish), a missing or
+    unwritable folder, and a name longer than the folder allows.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    str
+        The absolute real path to write.
+
+    Raises
+    ------
+    OutputPathError
+    """
+    path = os.fspath(path)
+    if path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
+        raise OutputPathError(f"{path}: names a folder; give a file name")
+    real = os.path.realpath(path)
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:  # a symlink loop, a component that is a file, ...
+        raise OutputPathError(f"{path}: {exc.strerror or exc}") from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise OutputPathError(f"{path} is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise OutputPathError(f"{path} is not a regular file (a device, FIFO or socket); "
+                                  "only regular files are written")
+        if not st.st_mode & 0o222 or not os.access(real, os.W_OK):
+            raise OutputPathError(f"{path} is read-only; make it writable or choose another name")
+    folder, name = os.path.split(real)
+    if not os.path.isdir(folder):
+        raise OutputPathError(f"output folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputPathError(f"output folder {folder} is not writable")
+    try:
+        name_max = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, ValueError, OSError):
+        name_max = _DEFAULT_NAME_MAX
+    if len(os.fsencode(name)) > name_max:
+        raise OutputPathError(f"{path}: file name too long (the folder allows {name_max} bytes)")
+    return real
 
 
 def _umask():
@@ -92,6 +162,9 @@ def atomic_write(path, mode="wb", encoding=None):
     one file system), is flushed and fsync'ed before the rename, and is deleted if the
     ``with`` block raises, so `path` holds either its old content or the complete new one.
 
+    `path` is first checked by :func:`resolve_output`: through a symbolic link the link's
+    target is written; devices, FIFOs and read-only files are refused.
+
     Parameters
     ----------
     path : str or os.PathLike
@@ -106,11 +179,11 @@ def atomic_write(path, mode="wb", encoding=None):
     file object
         The open temporary file.
     """
-    path = os.fspath(path)
+    path = resolve_output(path)
     if "b" not in mode and encoding is None:
         encoding = "utf-8"
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    folder = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=folder)
     try:
         try:
             file_mode = os.stat(path).st_mode & 0o7777
@@ -215,13 +288,70 @@ def _looks_like_text_record(data, dim):
     return True
 
 
+# Control bytes that no text line holds (tab, line breaks, vertical tab, form feed are allowed).
+_CONTROL_BYTES = bytes(range(0, 9)) + bytes(range(14, 32)) + b"\x7f"
+
+
+def _is_text(data):
+    """True if `data` is non-empty UTF-8 without control bytes (a cut sequence at the end is fine).
+
+    Raw float32 bytes almost never are: four random bytes hold a control byte or
+    an invalid UTF-8 sequence more often than not, and a vector has `dim` of them.
+    """
+    if not data or len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return err.start >= len(data) - 3 and err.reason == "unexpected end of data"
+    return True
+
+
+def _first_record_kind(path, head, dim, binary):
+    """Check `binary` against the first record `head` (bytes after the header); return it.
+
+    A text record is a key and `dim` numbers; a binary one is a key, a space and
+    ``4 * dim`` raw bytes. With ``binary=None`` the kind is detected, and a first line
+    that is text but not a key and `dim` numbers (a key with a space, a header dim that
+    disagrees with the rows) is refused rather than read as binary garbage.
+    """
+    if _looks_like_text_record(head, dim):
+        texty = True
+    else:
+        space = head.find(b" ")
+        texty = _is_text(head[space + 1: space + 1 + 4 * dim] if space >= 0 else head)
+    if binary is None:
+        if texty and not _looks_like_text_record(head, dim):
+            end = head.find(b"\n")
+            fields = len((head if end < 0 else head[:end]).split())
+            raise _fail(path, f"line 2: expected a key and {dim} numbers ({dim + 1} fields, as the "
+                              f"header says), got {fields} fields: a key with a space, or a wrong "
+                              "header")
+        return not texty
+    if binary and texty:
+        raise _fail(path, "line 2 is text: a word2vec text file, not binary; read it with binary=False")
+    if not binary and not texty:
+        raise _fail(path, "binary data after the header: a binary word2vec file, not text; "
+                          "read it with binary=True")
+    return binary
+
+
+def _read_head(fin, dim):
+    """The first bytes after the header (enough for a record), leaving `fin` where it was."""
+    start = fin.tell()
+    size = os.fstat(fin.fileno()).st_size
+    head = fin.read(max(0, min(size - start, 64 * 1024 + 40 * dim)))
+    fin.seek(start)
+    return head
+
+
 def detect_binary(path):
     """Tell whether a word2vec file with a header is binary.
 
     The header line gives ``dim``; the first record after it is text exactly when it is a
     line holding a key and ``dim`` whitespace-separated decimal numbers. Raw float32 bytes
     essentially never have that shape (it would take ``4 * dim`` bytes that are all digits,
-    signs, dots and exactly ``dim - 1`` spaces), so anything else is taken to be binary.
+    signs, dots and exactly ``dim - 1`` spaces), nor are they text at all.
 
     Parameters
     ----------
@@ -232,13 +362,17 @@ def detect_binary(path):
     -------
     bool
         True for binary, False for text (and for a file that declares zero vectors).
+
+    Raises
+    ------
+    VectorsFormatError
+        The first record is text but not a key and ``dim`` numbers.
     """
     with open(path, "rb") as fin:
         count, dim = _parse_header(path, fin.readline())
         if count == 0:
             return False
-        head = fin.read(64 * 1024 + 40 * dim)
-    return not _looks_like_text_record(head, dim)
+        return _first_record_kind(path, _read_head(fin, dim), dim, None)
 
 
 def _decode_key(path, raw, where, encoding, unicode_errors):
@@ -249,22 +383,28 @@ def _decode_key(path, raw, where, encoding, unicode_errors):
                           "pass unicode_errors='replace' to read it anyway") from None
 
 
-def _read_binary(path, fin, count, dim, encoding, unicode_errors):
-    """Read `count` binary records from `fin`, positioned just after the header."""
+def _read_binary(path, fin, count, dim, encoding, unicode_errors, check_end=True):
+    """Read `count` binary records from `fin`, positioned just after the header.
+
+    With `check_end` (all the header's records read) nothing but whitespace may follow:
+    more data means the header's dim is wrong, and the records were misread.
+    """
     start = fin.tell()
     size = os.fstat(fin.fileno()).st_size
-    vectors = np.empty((count, dim), dtype=np.float32)
+    nbytes = dim * _BINARY_DTYPE.itemsize
+    # A record takes at least a space and 4 * dim bytes: a header claiming more than
+    # the file can hold must not allocate them (10**12 words would be a MemoryError).
+    vectors = np.empty((min(count, max(0, size - start) // (1 + nbytes)), dim), dtype=np.float32)
     keys = []
     if count == 0:
         return keys, vectors
-    nbytes = dim * _BINARY_DTYPE.itemsize
     if size <= start:
         raise _fail(path, f"truncated: expected {count} vectors of dim {dim}, found 0")
     with mmap_module.mmap(fin.fileno(), 0, access=mmap_module.ACCESS_READ) as buf:
         pos = start
         for i in range(count):
             space = buf.find(b" ", pos)
-            if space < 0 or space + 1 + nbytes > size:
+            if space < 0 or space + 1 + nbytes > size or i >= vectors.shape[0]:
                 raise _fail(path, f"truncated: expected {count} vectors of dim {dim}, found {i}")
             # word2vec.c ends each record with "\n"; gensim does not. Skip it either way.
             raw = buf[pos:space].lstrip(b"\n")
@@ -273,6 +413,9 @@ def _read_binary(path, fin, count, dim, encoding, unicode_errors):
             pos = space + 1 + nbytes
             if pos < size and buf[pos] == 0x0A:
                 pos += 1
+        if check_end and buf[pos:pos + 64].strip():
+            raise _fail(path, f"{size - pos} bytes follow the {count} vectors of dim {dim} that the "
+                              "header announces: its count or dim is wrong")
     return keys, vectors
 
 
@@ -314,7 +457,10 @@ def _parse_text_chunk(path, lines, first_line_no, dim, out):
 
 def _read_text(path, fin, count, dim, first_line_no, encoding, unicode_errors):
     """Read `count` text records from `fin`; the first one is on line `first_line_no`."""
-    vectors = np.empty((count, dim), dtype=np.float32)
+    # A record takes at least 2 * dim bytes (a separator and a digit per number): allocate
+    # no more rows than the file can hold, whatever the header claims.
+    remaining = max(0, os.fstat(fin.fileno()).st_size - fin.tell())
+    vectors = np.empty((min(count, remaining // (2 * dim)), dim), dtype=np.float32)
     keys = []
     while len(keys) < count:
         lines = fin.readlines(_TEXT_CHUNK_BYTES)
@@ -322,6 +468,11 @@ def _read_text(path, fin, count, dim, first_line_no, encoding, unicode_errors):
             raise _fail(path, f"truncated: expected {count} vectors of dim {dim}, found {len(keys)}")
         lines = lines[:count - len(keys)]
         line_no = first_line_no + len(keys)
+        if len(keys) + len(lines) > vectors.shape[0]:  # then some line is too short
+            for j, line in enumerate(lines):
+                if len(line.split()) != dim + 1:
+                    raise _fail(path, f"line {line_no + j}: expected {dim + 1} fields, "
+                                      f"got {len(line.split())}")
         raw = _parse_text_chunk(path, lines, line_no, dim, vectors[len(keys):len(keys) + len(lines)])
         keys.extend(_decode_key(path, key, f"line {line_no + j}", encoding, unicode_errors)
                     for j, key in enumerate(raw))
@@ -376,6 +527,7 @@ def read_word2vec(path, binary=None, limit=None, unicode_errors="replace",
         The file.
     binary : bool or None
         True for binary, False for text, None to detect it (see :func:`detect_binary`).
+        A text file read as binary, or a binary file read as text, is refused.
     limit : int, optional
         Read at most this many vectors (the first ones in the file).
     unicode_errors : str
@@ -397,7 +549,9 @@ def read_word2vec(path, binary=None, limit=None, unicode_errors="replace",
     ------
     VectorsFormatError
         Bad header, wrong number of fields on a line, invalid numbers, undecodable keys
-        with ``unicode_errors='strict'``, or fewer vectors than the header announces.
+        with ``unicode_errors='strict'``, fewer vectors than the header announces (checked
+        against the file size before allocating), data left after them in a binary file,
+        or a file of the other kind than `binary` says.
     """
     path = os.fspath(path)
     if no_header:
@@ -407,14 +561,16 @@ def read_word2vec(path, binary=None, limit=None, unicode_errors="replace",
         with open(path, "rb") as fin:
             keys, vectors = _read_text(path, fin, count, dim, 1, encoding, unicode_errors)
     else:
-        if binary is None:
-            binary = detect_binary(path)
         with open(path, "rb") as fin:
             count, dim = _parse_header(path, fin.readline())
+            if count:
+                binary = _first_record_kind(path, _read_head(fin, dim), dim, binary)
+            everything = limit is None or int(limit) >= count
             if limit is not None:
                 count = min(count, int(limit))
             if binary:
-                keys, vectors = _read_binary(path, fin, count, dim, encoding, unicode_errors)
+                keys, vectors = _read_binary(path, fin, count, dim, encoding, unicode_errors,
+                                             check_end=everything)
             else:
                 keys, vectors = _read_text(path, fin, count, dim, 2, encoding, unicode_errors)
     keys, vectors = _drop_duplicates(path, keys, vectors)
@@ -489,7 +645,7 @@ def save_native(path, keys, vectors, counts=None, dtype=None):
         _write_native_files(path, keys, vectors, counts)
         return
     parent = os.path.dirname(os.path.abspath(path))
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=parent)
+    tmp = tempfile.mkdtemp(prefix=_temp_prefix(path), suffix=".tmp", dir=parent)
     try:
         _write_native_files(tmp, keys, vectors, counts)
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp creates 0o700

@@ -68,7 +68,11 @@ def log1p_unit(e):
     return np.float32(2.0) * u * p
 
 
-@njit(cache=True, fastmath=True)
+# error_model="numpy": a step too large for float32 makes scores inf or NaN, which
+# fastmath assumes away, and numba's default divide-by-zero check then raised
+# ZeroDivisionError; with numpy's model the values just stay non-finite and the
+# driver reports the divergence (fastw2v.word2vec.TrainingDiverged).
+@njit(cache=True, fastmath=True, error_model="numpy")
 def ns_update(h, syn1, target, negs, lr, grad, scores):
     """One negative-sampling SGD step: the positive word and its negatives.
 

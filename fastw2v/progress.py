@@ -64,9 +64,10 @@ class ProgressPrinter:
 
     def reading(self, done_bytes, total_bytes, tokens):
         """Callback of the vocabulary pass."""
-        pct = 100.0 * done_bytes / total_bytes if total_bytes else 100.0
         rate = tokens / max(time.perf_counter() - self._started, 1e-9)
-        self._emit(f"reading  {pct:5.1f}%  {human(tokens)} tokens  {human(rate)} tokens/s")
+        # a stream (stdin, a pipe) has no size: show what was read instead of a percentage
+        done = f"{100.0 * done_bytes / total_bytes:5.1f}%" if total_bytes else f"{human(done_bytes)}B"
+        self._emit(f"reading  {done}  {human(tokens)} tokens  {human(rate)} tokens/s")
 
     def training(self, p):
         """Callback of training, given a :class:`fastw2v.word2vec.TrainProgress`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ import numba
 import numpy as np
 
 from . import kernels
-from .config import TrainConfig
+from .config import ConfigError, TrainConfig, _check_int
 from .sampling import UnigramTable, keep_probabilities, learning_rate
 from .vocab import build_corpus
 
@@ -33,6 +34,10 @@ CACHE_LINE = 64
 #: line) and start on a line (:func:`_per_thread`), so that two threads never
 #: write the same line.
 _PAD = CACHE_LINE // 4
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss or the vectors became inf or NaN: the learning rate is too large."""
 
 
 @dataclass
@@ -114,6 +119,56 @@ def _per_thread(blocks, shape, dtype):
     return raw[start: start + blocks * part].view(dtype).reshape((blocks, *shape))
 
 
+def _scratch_shapes(cfg):
+    """Shape and dtype of each per-thread scratch array of :meth:`Word2Vec.train`."""
+    # rows of negatives: 2 * window, rounded up to a multiple of 8 so that
+    # a thread's part (2 x rows x negative int32, a multiple of 64 bytes)
+    # fills whole cache lines
+    neg_rows = -(-2 * cfg.window // 8) * 8
+    return {
+        "bufs": ((_padded(max(BUFFER_WORDS, 4 * cfg.window + 4)),), np.int32),
+        "negs": ((2, neg_rows, cfg.negative), np.int32),
+        "hs": ((_padded(cfg.dim),), np.float32),
+        "grads": ((_padded(cfg.dim),), np.float32),
+        "scores": ((_padded(cfg.negative + 1),), np.float32),
+    }
+
+
+def training_bytes(cfg, vocab_size):
+    """Bytes that training allocates: both matrices and every thread's scratch."""
+    scratch = sum(int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
+                  for shape, dtype in _scratch_shapes(cfg).values())
+    return 2 * vocab_size * cfg.dim * 4 + cfg.threads * (scratch + CACHE_LINE)
+
+
+def _physical_memory():
+    """Bytes of RAM, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(cfg, vocab_size):
+    """Raise ConfigError if training would need more memory than the machine has.
+
+    Called with a vocabulary of 2 (the least that trains) before the corpus is
+    read, so absurd ``dim``, ``window``, ``negative`` or ``threads`` fail at once,
+    and with the real vocabulary before the matrices are allocated.
+    """
+    need, have = training_bytes(cfg, vocab_size), _physical_memory()
+    if have is not None and need > have:
+        raise ConfigError(
+            f"dim={cfg.dim}, window={cfg.window}, negative={cfg.negative} and "
+            f"threads={cfg.threads} need {need / 2**30:.1f} GiB for {vocab_size} words, "
+            f"more than the {have / 2**30:.1f} GiB of memory here")
+
+
+def _seed_bits(seed):
+    """``seed`` (0..2**64-1) as the int64 with the same bits: the kernels' argument type."""
+    return seed - (1 << 64) if seed >= 1 << 63 else seed
+
+
 @contextmanager
 def numba_threads(n):
     """Run with ``n`` Numba threads (capped at the pool size), then restore."""
@@ -167,6 +222,7 @@ class Word2Vec:
 
     def __init__(self, sentences=None, corpus_file=None, progress=None, callbacks=(), **settings):
         self.config = TrainConfig.from_kwargs(**settings)
+        check_memory(self.config, 2)
         self.progress = progress
         self.callbacks = list(callbacks)
         self.vocab = None
@@ -219,6 +275,7 @@ class Word2Vec:
         from .keyedvectors import KeyedVectors
 
         n, dim = len(self.vocab), self.config.dim
+        check_memory(self.config, n)
         rng = np.random.default_rng(self.config.seed)
         syn0 = rng.random((n, dim), dtype=np.float32)
         syn0 -= np.float32(0.5)
@@ -229,9 +286,16 @@ class Word2Vec:
     def train(self, epochs=None, progress=None, callbacks=None, stop=None):
         """Train for ``epochs`` passes (default: the configured number).
 
+        Each call is one complete run of the learning-rate schedule: the rate
+        falls linearly from ``alpha`` to ``min_alpha`` over this call's epochs.
+        A second call therefore goes on from the current vectors with the rate
+        back at ``alpha`` (as word2vec.c restarted on its own output would),
+        not where the first call left it; it logs a warning saying so.
+
         Parameters
         ----------
         epochs : int, optional
+            A positive integer.
         progress : callable, optional
             Overrides the constructor's ``progress`` callback.
         callbacks : sequence of callable, optional
@@ -248,7 +312,13 @@ class Word2Vec:
         if self.corpus is None:
             raise RuntimeError("call build_vocab before train")
         cfg = self.config
-        epochs = cfg.epochs if epochs is None else int(epochs)
+        if epochs is None:
+            epochs = cfg.epochs
+        _check_int("epochs", epochs, 1)
+        if self.result is not None:
+            logger.warning("train() called again: the learning rate restarts at %g and falls to "
+                           "%g over these %d epochs, from the current vectors",
+                           cfg.start_alpha, cfg.end_alpha, epochs)
         progress = self.progress if progress is None else progress
         callbacks = self.callbacks if callbacks is None else list(callbacks)
         syn0, syn1 = self.wv.vectors, self.syn1neg
@@ -262,15 +332,9 @@ class Word2Vec:
         blocks = cfg.threads
         per_call = blocks * BLOCK_TOKENS
         calls = max(1, -(-n // per_call))
-        bufs = _per_thread(blocks, (_padded(max(BUFFER_WORDS, 4 * cfg.window + 4)),), np.int32)
-        # rows of negatives: 2 * window, rounded up to a multiple of 8 so that
-        # a thread's part (2 x rows x negative int32, a multiple of 64 bytes)
-        # fills whole cache lines
-        neg_rows = -(-2 * cfg.window // 8) * 8
-        negs = _per_thread(blocks, (2, neg_rows, cfg.negative), np.int32)
-        hs = _per_thread(blocks, (_padded(cfg.dim),), np.float32)
-        grads = _per_thread(blocks, (_padded(cfg.dim),), np.float32)
-        scores = _per_thread(blocks, (_padded(cfg.negative + 1),), np.float32)
+        shapes = _scratch_shapes(cfg)
+        bufs, negs, hs, grads, scores = (_per_thread(blocks, *shapes[name]) for name in
+                                         ("bufs", "negs", "hs", "grads", "scores"))
         out_loss = np.zeros(blocks, dtype=np.float64)
         out_examples = np.zeros(blocks, dtype=np.int64)
         out_kept = np.zeros(blocks, dtype=np.int64)
@@ -294,10 +358,12 @@ class Word2Vec:
                         cfg.model_code, syn0, syn1, corpus.codes, corpus.escapes, corpus.marks,
                         starts, start, end, keep,
                         table.threshold, table.alias, cfg.window, alpha, min_alpha,
-                        float(done), total, cfg.seed, streams, bufs, negs, hs, grads, scores,
+                        float(done), total, _seed_bits(cfg.seed), streams, bufs, negs, hs, grads, scores,
                         out_loss, out_examples, out_kept,
                     )
                     done += end - start
+                    if not np.isfinite(out_loss.sum()):
+                        raise self._diverged(epoch)
                     loss_sum += out_loss.sum()
                     examples += int(out_examples.sum())
                     result.trained_words += int(out_kept.sum())
@@ -315,6 +381,9 @@ class Word2Vec:
                 logger.info("epoch %d/%d: loss %.4f", epoch + 1, epochs, epoch_loss)
                 for callback in callbacks:
                     callback(self, epoch + 1, epoch_loss)
+        # float64 sums propagate any inf or NaN without a temporary the matrices' size
+        if not np.isfinite(syn0.sum(dtype=np.float64) + syn1.sum(dtype=np.float64)):
+            raise self._diverged(epoch)
         result.seconds = time.perf_counter() - t0
         result.raw_words = int(round(done * raw_ratio))
         result.words_per_sec = result.raw_words / max(result.seconds, 1e-9)
@@ -324,3 +393,8 @@ class Word2Vec:
         logger.info("trained %d raw words in %.1f s (%.0f words/s)",
                     result.raw_words, result.seconds, result.words_per_sec)
         return result
+
+    def _diverged(self, epoch):
+        return TrainingDiverged(
+            f"training diverged in epoch {epoch + 1} (the loss became inf or NaN): "
+            f"the learning rate alpha={self.config.start_alpha:g} is too large")

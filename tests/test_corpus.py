@@ -109,7 +109,7 @@ def test_in_memory_sentences():
     vocab, corpus = build_corpus([["a", "b"], [], ["b", "c", "b"]], min_count=1)
     assert vocab.index_to_key == ["b", "a", "c"]
     assert corpus.sentence_starts.tolist() == [0, 2, 5]
-    with pytest.raises(CorpusError, match="lists of tokens"):
+    with pytest.raises(TypeError, match="sentence 0: sentences must be lists of str tokens"):
         build_corpus(["a b c"], min_count=1)
 
 

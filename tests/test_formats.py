@@ -330,3 +330,54 @@ def test_gensim_reads_word2vec_c_style_binary(tmp_path, zipf_vectors):
     got_keys, got = read_word2vec(path)
     assert got_keys == theirs.index_to_key == keys
     np.testing.assert_array_equal(got, theirs.vectors)
+
+
+# ---------------------------------------------------------------- inconsistent files (issue 13)
+
+def test_text_file_with_a_key_with_a_space_or_a_wrong_dim_is_refused(tmp_path):
+    # item 4: such files were read as binary garbage
+    path = tmp_path / "x.vec"
+    path.write_bytes(b"2 3\nnew york 0.1 0.2 0.3\nb 0.4 0.5 0.6\n")
+    with pytest.raises(VectorsFormatError, match=r"^x.vec: line 2: expected a key and 3 numbers .* got 5 fields"):
+        read_word2vec(path)
+    path.write_bytes(b"2 2\na 0.1 0.2 0.3\nb 0.4 0.5 0.6\n")
+    with pytest.raises(VectorsFormatError, match=r"^x.vec: line 2: expected a key and 2 numbers"):
+        read_word2vec(path)
+
+
+def test_the_wrong_kind_given_explicitly_is_refused(tmp_path):
+    keys, vectors = sample(n=50, dim=10)
+    text, binary = tmp_path / "v.txt", tmp_path / "v.bin"
+    write_word2vec(text, keys, vectors, binary=False)
+    write_word2vec(binary, keys, vectors, binary=True)
+    with pytest.raises(VectorsFormatError, match="line 2 is text: a word2vec text file, not binary"):
+        read_word2vec(text, binary=True)
+    with pytest.raises(VectorsFormatError, match="binary data after the header"):
+        read_word2vec(binary, binary=False)
+
+
+def test_binary_with_a_wrong_header_dim_is_refused(tmp_path):
+    keys, vectors = sample(n=20, dim=8)
+    path = tmp_path / "v.bin"
+    write_word2vec(path, keys, vectors, binary=True)
+    data = path.read_bytes()
+    path.write_bytes(b"10 8" + data[data.index(b"\n"):])  # header count too small: data left over
+    with pytest.raises(VectorsFormatError, match="follow the 10 vectors of dim 8"):
+        read_word2vec(path, binary=True)
+    assert len(read_word2vec(path, binary=True, limit=5)[0]) == 5  # a limit reads only the start
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_an_absurd_header_does_not_allocate(tmp_path, binary):
+    # item 11: 10**12 words or 10**9 dims used to be a MemoryError
+    keys, vectors = sample(n=6, dim=4)
+    keys, vectors = keys[:3], vectors[:3]
+    path = tmp_path / "v.bin"
+    write_word2vec(path, keys, vectors, binary=binary)
+    body = path.read_bytes().split(b"\n", 1)[1]
+    path.write_bytes(b"1000000000000 4\n" + body)
+    with pytest.raises(VectorsFormatError, match="expected 1000000000000 vectors of dim 4, found 3"):
+        read_word2vec(path, binary=binary)
+    path.write_bytes(b"3 1000000000\n" + body)
+    with pytest.raises(VectorsFormatError, match="(truncated|line 2)"):
+        read_word2vec(path, binary=binary)

@@ -1,0 +1,144 @@
+"""Stopping a training run from the keyboard (SIGINT) or a process manager (SIGTERM).
+
+The first signal asks training to stop after the current block, so the partial
+vectors can be saved; a second one, or SIGTERM while a file is being saved,
+aborts at once: :class:`Interrupted` propagates, :func:`fastw2v.formats.atomic_write`
+deletes its temporary file and the old output stays as it was.
+
+Counting needs care. Python runs a signal handler only between bytecodes, so
+while a compiled kernel runs (0.1-1 s a block) two Ctrl-C set the same
+"tripped" flag and the handler would run once. Python's C-level handler also
+writes one byte per delivered signal to the wakeup fd
+(:func:`signal.set_wakeup_fd`): the handler reads that pipe to count every
+press, however close together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+
+#: Exit statuses as shells report a process ended by the signal: 128 + its number.
+EXIT_SIGINT = 128 + signal.SIGINT
+EXIT_SIGTERM = 128 + signal.SIGTERM
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run aborted by a signal; ``status`` is the exit status to report (130 or 143)."""
+
+    def __init__(self, status=EXIT_SIGINT):
+        super().__init__(status)
+        self.status = status
+
+
+class StopSignals:
+    """Context manager: SIGINT and SIGTERM stop training cleanly, a second one aborts.
+
+    Called with no argument it tells whether a stop was requested (the ``stop``
+    callback of :meth:`fastw2v.Word2Vec.train`). Set ``saving`` while writing
+    the output: SIGTERM then aborts at once (a process manager will not wait).
+    Set ``done`` once the output is complete: later signals are then ignored, as
+    there is nothing left to stop (the exit status is already decided).
+    A signal the parent process ignores (``nohup``, background jobs of a
+    non-interactive shell) stays ignored. Outside the main thread, where
+    Python cannot install handlers, it does nothing.
+
+    Parameters
+    ----------
+    on_first : callable, optional
+        Called as ``on_first(signum)`` when the first signal arrives.
+    """
+
+    def __init__(self, on_first=None):
+        self.on_first = on_first
+        self.requested = False
+        self.status = EXIT_SIGINT
+        self.saving = False
+        self.done = False
+        self._count = 0
+        self._previous = {}
+        self._pipe = None
+        self._old_wakeup = None
+
+    def __enter__(self):
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        for signum in _STOP_SIGNALS:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        if self._previous:
+            self._pipe = os.pipe()
+            for fd in self._pipe:
+                os.set_blocking(fd, False)
+            self._old_wakeup = signal.set_wakeup_fd(self._pipe[1], warn_on_full_buffer=False)
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        if self._pipe is not None:
+            signal.set_wakeup_fd(self._old_wakeup)
+            for fd in self._pipe:
+                os.close(fd)
+        self._previous, self._pipe = {}, None
+        return False
+
+    def __call__(self):
+        return self.requested
+
+    def _deliveries(self):
+        """Stop signals delivered since the last call, read from the wakeup pipe."""
+        data = b""
+        while True:
+            try:
+                chunk = os.read(self._pipe[0], 4096)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        return sum(data.count(bytes([s])) for s in _STOP_SIGNALS)
+
+    def _handle(self, signum, frame):
+        # One handler call may stand for several deliveries; zero means an earlier
+        # call of this batch already counted this one.
+        delivered = self._deliveries() if self._pipe is not None else 1
+        if delivered == 0 or self.done:
+            return
+        self._count += delivered
+        status = 128 + signum
+        if self._count >= 2 or (self.saving and signum == signal.SIGTERM):
+            self._count = -(1 << 30)  # abort once; later handler calls are no-ops
+            raise Interrupted(status)
+        if self._count == 1:
+            self.requested = True
+            self.status = status
+            if self.on_first is not None:
+                self.on_first(signum)
+
+
+@contextlib.contextmanager
+def deferred_sigint():
+    """Hold a Ctrl-C until the block ends, then raise KeyboardInterrupt.
+
+    For loading numba and the compiled modules: llvmlite frees objects in ``__del__``
+    finalizers, and a KeyboardInterrupt raised inside one is printed as "Exception
+    ignored ... Traceback" and lost. Only the default handler is replaced (an ignored
+    SIGINT stays ignored); outside the main thread it does nothing.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt

@@ -1,0 +1,170 @@
+"""Opening a corpus for one sequential pass: files, pipes, compression and encodings.
+
+A corpus may be a regular file, ``-`` (standard input), ``/dev/stdin``, a FIFO or a
+shell's ``<(...)``: nothing here seeks, so streams are read once like files. gzip,
+bzip2 and xz are recognised by their leading bytes (not the file name) and unpacked
+with the standard library. Before any token is read the first block is checked:
+
+* a UTF-8 byte-order mark is dropped (else it stays glued to the first word);
+* UTF-16 and UTF-32 (a BOM, or NUL bytes) are refused with a hint to convert, since
+  tokens are split at ASCII whitespace bytes, which those encodings do not have;
+* NUL bytes mean binary data (an archive, a model file): refused rather than trained
+  into a vocabulary of junk words. UTF-8 text never holds a NUL.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import stat
+import sys
+import zlib
+
+#: Leading bytes of the compressed formats read on the fly.
+_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
+_OPENERS = {"gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb"),
+            "bz2": lambda f: bz2.BZ2File(f, mode="rb"),
+            "xz": lambda f: lzma.LZMAFile(f, mode="rb")}
+#: Formats recognised only to be refused clearly.
+_ARCHIVES = ((b"PK\x03\x04", "a zip archive"), (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
+             (b"\x28\xb5\x2f\xfd", "zstd-compressed"))
+_MAGIC_BYTES = 6
+_UTF8_BOM = b"\xef\xbb\xbf"
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+#: Bytes checked for a BOM and NULs: enough to see binary data, read once anyway.
+SNIFF_BYTES = 1 << 16
+#: What the decompressors raise on damaged or truncated data.
+DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
+
+
+class CorpusError(ValueError):
+    """The corpus cannot be read or holds nothing to train on."""
+
+
+class _Prefixed:
+    """A stream that first returns ``head``, then the rest of ``stream``; counts raw bytes."""
+
+    def __init__(self, stream, head=b""):
+        self._stream = stream
+        self._head = head
+        self.consumed = 0
+
+    def read(self, size=-1):
+        if self._head:
+            if size is None or size < 0:
+                data, self._head = self._head + self._stream.read(), b""
+            else:
+                data, self._head = self._head[:size], self._head[size:]
+        else:
+            data = self._stream.read(size)
+        self.consumed += len(data)
+        return data
+
+
+def _read_up_to(stream, size):
+    """Up to ``size`` bytes; pipes return what is there, so read until full or at the end."""
+    parts, got = [], 0
+    while got < size:
+        data = stream.read(size - got)
+        if not data:
+            break
+        parts.append(data)
+        got += len(data)
+    return b"".join(parts)
+
+
+class CorpusStream:
+    """A corpus opened for one pass: decompressed, checked, without a BOM.
+
+    Parameters
+    ----------
+    path : str
+        A file, ``-`` for standard input, or any path ``open`` reads (FIFO, /dev/stdin).
+
+    Attributes
+    ----------
+    compression : {None, 'gzip', 'bz2', 'xz'}
+    size : int or None
+        Bytes on disk for a regular file; None for a stream.
+    offset : int
+        Bytes skipped at the start of an uncompressed file (a UTF-8 BOM).
+    consumed : int
+        Bytes read from the file so far (compressed bytes for compressed input).
+
+    Raises
+    ------
+    CorpusError
+        Missing, unreadable, damaged, binary or UTF-16/32 input.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self._owned = path != "-"
+        if not self._owned:
+            handle = sys.stdin.buffer
+        elif os.path.isdir(path):
+            raise CorpusError(f"{path}: is a directory, not a corpus file")
+        else:
+            try:
+                handle = open(path, "rb")
+            except FileNotFoundError:
+                raise CorpusError(f"{path}: no such file") from None
+            except OSError as exc:
+                raise CorpusError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        self._handle = handle
+        try:
+            self._open(handle)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, handle):
+        mode = os.fstat(handle.fileno()).st_mode
+        self.size = os.fstat(handle.fileno()).st_size if stat.S_ISREG(mode) else None
+        try:
+            magic = _read_up_to(handle, _MAGIC_BYTES)
+            self._raw = _Prefixed(handle, magic)
+            self.compression = next((name for sig, name in _COMPRESSED if magic.startswith(sig)), None)
+            for sig, name in _ARCHIVES:
+                if magic.startswith(sig):
+                    raise CorpusError(f"{self.path}: {name}, not text; unpack it first")
+            text = self._raw if self.compression is None else _OPENERS[self.compression](self._raw)
+            head = _read_up_to(text, SNIFF_BYTES)
+        except DECOMPRESSION_ERRORS as exc:
+            raise self.damaged(exc) from None
+        self.offset = 0
+        if head.startswith(_UTF8_BOM):
+            head = head[len(_UTF8_BOM):]
+            self.offset = len(_UTF8_BOM) if self.compression is None else 0
+        for bom, name in _WIDE_BOMS:
+            if head.startswith(bom):
+                raise CorpusError(f"{self.path}: {name} text; convert it to UTF-8 first "
+                                  f"(iconv -f {name} -t UTF-8)")
+        if b"\x00" in head:
+            raise CorpusError(f"{self.path}: binary data (NUL bytes in the first "
+                              f"{len(head)} bytes), not UTF-8 text; UTF-16 or UTF-32 text "
+                              "must be converted to UTF-8 first")
+        self._text = _Prefixed(text, head)
+
+    def damaged(self, exc):
+        """The CorpusError for a decompression error ``exc``."""
+        if isinstance(exc, EOFError):
+            return CorpusError(f"{self.path}: truncated compressed file")
+        what = f"damaged {self.compression} data" if getattr(self, "compression", None) else "cannot read"
+        return CorpusError(f"{self.path}: {what}: {getattr(exc, 'strerror', None) or exc}")
+
+    @property
+    def consumed(self):
+        return self._raw.consumed
+
+    def read(self, size=-1):
+        """Decompressed bytes; decompression errors surface here (see :meth:`damaged`)."""
+        return self._text.read(size)
+
+    def close(self):
+        if self._owned:
+            self._handle.close()

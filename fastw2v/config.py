@@ -171,12 +171,15 @@ class TrainConfig:
         """The starting learning rate, resolved from the model's default."""
         return DEFAULT_ALPHA[self.model] if self.alpha is None else float(self.alpha)
 
-    @property
-    def end_alpha(self) -> float:
-        """The final learning rate: ``min_alpha``, or the default schedule's end."""
+    def end_alpha(self, epochs: Optional[int] = None) -> float:
+        """The final learning rate of a run of ``epochs`` (default: the configured number).
+
+        ``min_alpha`` when given, else the default schedule's end,
+        :func:`default_end_alpha`.
+        """
         if self.min_alpha is not None:
             return float(self.min_alpha)
-        return default_end_alpha(self.start_alpha, self.epochs)
+        return default_end_alpha(self.start_alpha, self.epochs if epochs is None else epochs)
 
     @property
     def model_code(self) -> int:
@@ -192,7 +195,7 @@ class TrainConfig:
         """Plain dict of the settings, with the learning rates resolved."""
         d = dataclasses.asdict(self)
         d["alpha"] = self.start_alpha
-        d["min_alpha"] = self.end_alpha
+        d["min_alpha"] = self.end_alpha()
         return d
 
     @classmethod

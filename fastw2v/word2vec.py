@@ -287,7 +287,8 @@ class Word2Vec:
         """Train for ``epochs`` passes (default: the configured number).
 
         Each call is one complete run of the learning-rate schedule: the rate
-        falls linearly from ``alpha`` to ``min_alpha`` over this call's epochs.
+        falls linearly from ``alpha`` to ``min_alpha`` over this call's epochs
+        (by default to ``alpha / (epochs + 1)`` of this call's ``epochs``).
         A second call therefore goes on from the current vectors with the rate
         back at ``alpha`` (as word2vec.c restarted on its own output would),
         not where the first call left it; it logs a warning saying so.
@@ -318,7 +319,7 @@ class Word2Vec:
         if self.result is not None:
             logger.warning("train() called again: the learning rate restarts at %g and falls to "
                            "%g over these %d epochs, from the current vectors",
-                           cfg.start_alpha, cfg.end_alpha, epochs)
+                           cfg.start_alpha, cfg.end_alpha(epochs), epochs)
         progress = self.progress if progress is None else progress
         callbacks = self.callbacks if callbacks is None else list(callbacks)
         syn0, syn1 = self.wv.vectors, self.syn1neg
@@ -338,7 +339,7 @@ class Word2Vec:
         out_loss = np.zeros(blocks, dtype=np.float64)
         out_examples = np.zeros(blocks, dtype=np.int64)
         out_kept = np.zeros(blocks, dtype=np.int64)
-        alpha, min_alpha = cfg.start_alpha, cfg.end_alpha
+        alpha, min_alpha = cfg.start_alpha, cfg.end_alpha(epochs)
         result = TrainResult()
         t0 = time.perf_counter()
         done = 0

@@ -53,7 +53,7 @@ def kernel_learning_rates(**settings):
 @pytest.mark.parametrize("epochs", [1, 3])
 def test_explicit_alpha_and_min_alpha_mean_exactly_what_they_say(epochs):
     m, progress, lr = kernel_learning_rates(epochs=epochs, alpha=0.04, min_alpha=0.002)
-    assert m.config.end_alpha == 0.002
+    assert m.config.end_alpha() == 0.002
     np.testing.assert_allclose(lr, 0.04 - (0.04 - 0.002) * progress, rtol=1e-4)
 
 
@@ -73,14 +73,16 @@ def test_default_schedule_decays_as_if_one_more_epoch_followed(epochs):
     alpha = m.config.start_alpha
     assert alpha == 0.05  # CBOW's default start
     np.testing.assert_allclose(lr, alpha * (1 - progress * epochs / (epochs + 1)), rtol=1e-4)
-    assert m.config.end_alpha == pytest.approx(alpha / (epochs + 1))
+    assert m.config.end_alpha() == pytest.approx(alpha / (epochs + 1))
 
 
 def test_default_schedule_does_not_depend_on_the_thread_count():
     from fastw2v.config import TrainConfig
 
-    ends = {TrainConfig(model="cbow", epochs=3, threads=t).end_alpha
+    ends = {TrainConfig(model="cbow", epochs=3, threads=t).end_alpha()
             for t in (1, 2, 64)}
     assert ends == {0.05 / 4}
     # an explicit min_alpha is kept as given, whatever the epochs
-    assert TrainConfig(epochs=7, min_alpha=0.0001).end_alpha == 0.0001
+    assert TrainConfig(epochs=7, min_alpha=0.0001).end_alpha() == 0.0001
+    # a train() call of other epochs than configured ends by its own count
+    assert TrainConfig(epochs=5).end_alpha(1) == 0.025

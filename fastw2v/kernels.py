@@ -19,23 +19,34 @@ instead skips such pairs, dropping the full gradient of a confidently wrong
 pair. The loss uses the same ``exp(-|f|)``: ``softplus(±f) = max(±f, 0) +
 log1p(exp(-|f|))``, with ``log1p`` from a short series (:func:`log1p_unit`).
 
+Arguments. The kernels take named bundles (:mod:`fastw2v.bundles`):
+:class:`~fastw2v.bundles.Weights` (``syn0``, ``syn1``),
+:class:`~fastw2v.bundles.Corpus`, :class:`~fastw2v.bundles.Tables`,
+:class:`~fastw2v.bundles.Settings`, :class:`~fastw2v.bundles.Schedule`,
+:class:`~fastw2v.bundles.Scratch` and :class:`~fastw2v.bundles.Outputs`,
+plus the model code and a few positions. The call chain is
+:func:`train_range` → :func:`train_block` → :func:`train_piece` →
+:func:`plan_window` and :func:`window_step`, the one dispatch on the model,
+which the debug entry :func:`train_window` calls too.
+
 Concurrency. :func:`train_range` splits a range of the corpus into one block
 per thread (``prange``). Every thread reads and writes ``syn0`` and ``syn1``
 in place without locks: this is Hogwild (Recht et al., 2011), the intended
 and only race; with sparse updates, colliding writes are rare and cost a
 little noise, not correctness. Everything else a thread touches (its random
-state, its window buffer, its negatives, ``h`` and ``grad``) is its own
-preallocated row of a scratch array. With one thread the result is a pure
-function of the inputs and the seed.
+state, and its window buffer, negatives, ``h`` and ``grad`` in
+:class:`~fastw2v.bundles.Scratch`) is its own: a scalar, or its preallocated
+row of each scratch array (:func:`~fastw2v.bundles.thread_part`). With one
+thread the result is a pure function of the inputs and the seed.
 
 Reference counts. Numba counts references to an array with an atomic add
 on its ``MemInfo`` whenever a compiled function receives or slices it: every
 window used to make dozens of such locked operations, on counters that both
 threads share (``syn0``'s, and the scratch buffer's that all threads' rows
 are views of). Each locked operation also stops the core from overlapping
-its memory loads. :func:`train_range` therefore hands each thread borrowed
-(uncounted) views of every array (:mod:`fastw2v.borrowed`): on PTB, CBOW with
-one thread went from 0.87M to 1.80M words/s.
+its memory loads. :func:`train_range` therefore hands each thread bundles
+of borrowed (uncounted) views of every array (:mod:`fastw2v.borrowed`): on
+PTB, CBOW with one thread went from 0.87M to 1.80M words/s.
 
 Memory. With a vocabulary of tens of thousands of words the matrices
 outgrow the caches and every window waits on a dozen scattered rows. Three
@@ -51,6 +62,7 @@ import numpy as np
 from numba import njit, prange
 
 from .borrowed import borrowed
+from .bundles import Scratch, Weights, thread_part
 from .config import CBOW, SKIPGRAM, SKIPGRAM_SHARED
 from .encoding import escape_index, read_id
 from .prefetch import prefetch_row
@@ -147,7 +159,7 @@ def ns_update(h, syn1, target, negs, lr, grad, scores):
 
 
 @njit(cache=True, fastmath=True)
-def cbow_window(syn0, syn1, words, j, lo, hi, negs, lr, h, grad, scores):
+def cbow_window(weights, words, j, lo, hi, negs, lr, scratch):
     """CBOW step for the centre ``words[j]`` and context ``words[lo:hi]`` minus ``j``.
 
     ``h`` is the mean of the context rows; after :func:`ns_update` the whole
@@ -157,21 +169,26 @@ def cbow_window(syn0, syn1, words, j, lo, hi, negs, lr, h, grad, scores):
 
     Parameters
     ----------
+    weights : Weights
+        ``syn0`` rows of the context and ``syn1`` rows of the centre and the
+        negatives are updated in place.
     words : ndarray of int32, shape (n,)
     j, lo, hi : int
         Centre position and the half-open context span, ``lo <= j < hi``.
     negs : ndarray of int32, shape (>=1, negative)
         Row 0 holds the negatives of this window.
-    h, grad : ndarray of float32, shape (>=dim,)
-        Scratch.
-    scores : ndarray of float32, shape (>= negative + 1,)
-        Scratch.
+    lr : float32
+        Learning rate.
+    scratch : Scratch
+        This thread's part; ``hidden``, ``grad`` and ``scores`` are used.
 
     Returns
     -------
     (float, int)
         Loss and number of examples (0 when the context is empty).
     """
+    syn0 = weights.syn0
+    h, grad = scratch.hidden, scratch.grad
     dim = syn0.shape[1]
     for d in range(dim):
         h[d] = 0.0
@@ -188,7 +205,7 @@ def cbow_window(syn0, syn1, words, j, lo, hi, negs, lr, h, grad, scores):
     inv = np.float32(1.0) / np.float32(count)
     for d in range(dim):
         h[d] *= inv
-    loss = ns_update(h, syn1, words[j], negs[0], lr, grad, scores)
+    loss = ns_update(h, weights.syn1, words[j], negs[0], lr, grad, scratch.scores)
     for k in range(lo, hi):
         if k != j:
             c = words[k]
@@ -198,7 +215,7 @@ def cbow_window(syn0, syn1, words, j, lo, hi, negs, lr, h, grad, scores):
 
 
 @njit(cache=True, fastmath=True)
-def skipgram_window(syn0, syn1, words, j, lo, hi, negs, lr, grad, scores):
+def skipgram_window(weights, words, j, lo, hi, negs, lr, scratch):
     """Skip-gram step: the centre ``words[j]`` predicts each context word.
 
     As in fastText (and the textbook), the centre's row is the hidden vector
@@ -211,22 +228,26 @@ def skipgram_window(syn0, syn1, words, j, lo, hi, negs, lr, grad, scores):
     ----------
     negs : ndarray of int32, shape (>= n_context, negative)
         Row ``r`` holds the negatives of the ``r``-th context word.
+    scratch : Scratch
+        This thread's part; ``grad`` and ``scores`` are used.
+
+    The others as in :func:`cbow_window`.
 
     Returns
     -------
     (float, int)
         Loss and number of (centre, context) pairs.
     """
-    dim = syn0.shape[1]
-    centre = words[j]
-    h = syn0[centre]
+    grad = scratch.grad
+    dim = weights.syn0.shape[1]
+    h = weights.syn0[words[j]]
     for d in range(dim):
         grad[d] = 0.0
     loss = 0.0
     r = 0
     for k in range(lo, hi):
         if k != j:
-            loss += ns_update(h, syn1, words[k], negs[r], lr, grad, scores)
+            loss += ns_update(h, weights.syn1, words[k], negs[r], lr, grad, scratch.scores)
             r += 1
     for d in range(dim):
         h[d] += grad[d]
@@ -234,7 +255,7 @@ def skipgram_window(syn0, syn1, words, j, lo, hi, negs, lr, grad, scores):
 
 
 @njit(cache=True, fastmath=True)
-def skipgram_shared_window(syn0, syn1, words, j, lo, hi, negs, lr, grad, scores):
+def skipgram_shared_window(weights, words, j, lo, hi, negs, lr, scratch):
     """Skip-gram with the window's negatives shared: each context word predicts the centre.
 
     The direction of word2vec.c's skip-gram: every context word's row is the
@@ -252,22 +273,27 @@ def skipgram_shared_window(syn0, syn1, words, j, lo, hi, negs, lr, grad, scores)
     ----------
     negs : ndarray of int32, shape (>= 1, negative)
         Row 0 holds the negatives of this window.
+    scratch : Scratch
+        This thread's part; ``grad`` and ``scores`` are used.
+
+    The others as in :func:`cbow_window`.
 
     Returns
     -------
     (float, int)
         Loss and number of (context, centre) pairs.
     """
-    dim = syn0.shape[1]
+    grad = scratch.grad
+    dim = weights.syn0.shape[1]
     centre = words[j]
     loss = 0.0
     r = 0
     for k in range(lo, hi):
         if k != j:
-            h = syn0[words[k]]
+            h = weights.syn0[words[k]]
             for d in range(dim):
                 grad[d] = 0.0
-            loss += ns_update(h, syn1, centre, negs[0], lr, grad, scores)
+            loss += ns_update(h, weights.syn1, centre, negs[0], lr, grad, scratch.scores)
             for d in range(dim):
                 h[d] += grad[d]
             r += 1
@@ -275,40 +301,95 @@ def skipgram_shared_window(syn0, syn1, words, j, lo, hi, negs, lr, grad, scores)
 
 
 @njit(cache=True)
-def fill_negatives(state, threshold, alias, negs, rows):
-    """Draw ``negs[:rows]`` from the alias table; returns the new state."""
+def window_step(model_code, weights, words, j, lo, hi, negs, lr, scratch):
+    """One training step on one window: the dispatch on the model.
+
+    The single place that picks :func:`cbow_window`, :func:`skipgram_window`
+    or :func:`skipgram_shared_window`; training (:func:`train_piece`) and the
+    debug entry :func:`train_window` both call it.
+
+    Parameters
+    ----------
+    model_code : int
+        :data:`CBOW`, :data:`SKIPGRAM` or :data:`SKIPGRAM_SHARED`.
+    weights : Weights
+        Updated in place.
+    words : ndarray of int32, shape (n,)
+    j, lo, hi : int
+        Centre position and the half-open context span, ``lo <= j < hi``.
+    negs : ndarray of int32, shape (rows, negative)
+        The window's negatives: row 0 for CBOW and shared skip-gram, one row
+        per context word (in order) for skip-gram.
+    lr : float32
+        Learning rate.
+    scratch : Scratch
+        This thread's part.
+
+    Returns
+    -------
+    (float, int)
+        Loss and number of examples.
+    """
+    if model_code == CBOW:
+        return cbow_window(weights, words, j, lo, hi, negs, lr, scratch)
+    if model_code == SKIPGRAM_SHARED:
+        return skipgram_shared_window(weights, words, j, lo, hi, negs, lr, scratch)
+    return skipgram_window(weights, words, j, lo, hi, negs, lr, scratch)
+
+
+@njit(cache=True)
+def fill_negatives(state, tables, negs, rows):
+    """Draw ``negs[:rows]`` from the alias table of ``tables``; returns the new state."""
     for r in range(rows):
         for k in range(negs.shape[1]):
-            state, negs[r, k] = draw_negative(state, threshold, alias)
+            state, negs[r, k] = draw_negative(state, tables.threshold, tables.alias)
     return state
 
 
 @njit(cache=True)
-def plan_window(model, syn0, syn1, words, j, n, window, threshold, alias, negs, state):
+def plan_window(model_code, settings, weights, tables, words, j, n, negs, state):
     """Draw centre ``words[j]``'s window and negatives; prefetch the rows it will touch.
 
     Each centre draws ``b`` uniform on ``0..window-1`` and uses the window
     ``window - b`` on each side (word2vec.c), so a word at distance ``d`` is
     used with probability ``(window - d + 1) / window``.
 
+    Parameters
+    ----------
+    model_code : int
+    settings : Settings
+        ``window`` is used.
+    weights : Weights
+        Only prefetched.
+    tables : Tables
+    words : ndarray of int32, shape (>= n,)
+    j, n : int
+        The centre's position and the number of words to draw context from.
+    negs : ndarray of int32, shape (>= 2 * window, negative)
+        Filled with the window's negatives (as :func:`window_step` reads them).
+    state : uint64
+        Random state.
+
     Returns
     -------
     (uint64, int, int)
         New random state and the context span ``lo, hi``.
     """
+    syn0, syn1 = weights.syn0, weights.syn1
+    window = settings.window
     state, z = next_u64(state)
     b = below(z, window)
     lo = max(0, j - window + b)
     hi = min(n, j + window - b + 1)
-    if model == CBOW or model == SKIPGRAM_SHARED:
-        state = fill_negatives(state, threshold, alias, negs, 1)
+    if model_code == CBOW or model_code == SKIPGRAM_SHARED:
+        state = fill_negatives(state, tables, negs, 1)
         for k in range(lo, hi):
             prefetch_row(syn0, words[k])
         prefetch_row(syn1, words[j])
         rows = 1
     else:
         rows = hi - lo - 1
-        state = fill_negatives(state, threshold, alias, negs, rows)
+        state = fill_negatives(state, tables, negs, rows)
         prefetch_row(syn0, words[j])
         for k in range(lo, hi):
             prefetch_row(syn1, words[k])
@@ -319,43 +400,48 @@ def plan_window(model, syn0, syn1, words, j, n, window, threshold, alias, negs, 
 
 
 @njit(cache=True)
-def train_piece(model, syn0, syn1, words, c0, c1, n, window, lr,
-                threshold, alias, negs, h, grad, scores, state):
-    """Train the centres ``words[c0:c1]`` with context from ``words[:n]``.
+def train_piece(model_code, settings, weights, tables, scratch, c0, c1, n, lr, state):
+    """Train the centres ``scratch.buf[c0:c1]`` with context from ``scratch.buf[:n]``.
 
     Software pipelining: while centre ``j`` trains, the window and negatives
-    of centre ``j + 1`` are already drawn (into the other half of ``negs``)
-    and their rows are on their way into the cache.
+    of centre ``j + 1`` are already drawn (into the other half of
+    ``scratch.negs``) and their rows are on their way into the cache.
 
     Parameters
     ----------
-    negs : ndarray of int32, shape (2, 2 * window, negative)
-        Negatives of the current and the next centre.
+    model_code : int
+    settings : Settings
+    weights : Weights
+        Updated in place.
+    tables : Tables
+    scratch : Scratch
+        This thread's part; ``buf`` holds the words.
+    c0, c1, n : int
+        Centres ``c0:c1`` of the ``n`` words in ``buf``.
+    lr : float32
+        Learning rate.
+    state : uint64
+        Random state.
 
     Returns
     -------
     (uint64, float, int)
         New random state, summed loss, number of examples.
     """
+    words, negs = scratch.buf, scratch.negs
     loss = 0.0
     examples = 0
     if c0 >= c1:
         return state, loss, examples
-    state, lo, hi = plan_window(model, syn0, syn1, words, c0, n, window, threshold, alias,
-                                negs[0], state)
+    state, lo, hi = plan_window(model_code, settings, weights, tables, words, c0, n, negs[0],
+                                state)
     next_lo = next_hi = 0
     for j in range(c0, c1):
         cur = (j - c0) & 1
         if j + 1 < c1:
-            state, next_lo, next_hi = plan_window(model, syn0, syn1, words, j + 1, n, window,
-                                                  threshold, alias, negs[1 - cur], state)
-        if model == CBOW:
-            l, e = cbow_window(syn0, syn1, words, j, lo, hi, negs[cur], lr, h, grad, scores)
-        elif model == SKIPGRAM_SHARED:
-            l, e = skipgram_shared_window(syn0, syn1, words, j, lo, hi, negs[cur], lr, grad,
-                                          scores)
-        else:
-            l, e = skipgram_window(syn0, syn1, words, j, lo, hi, negs[cur], lr, grad, scores)
+            state, next_lo, next_hi = plan_window(model_code, settings, weights, tables, words,
+                                                  j + 1, n, negs[1 - cur], state)
+        l, e = window_step(model_code, weights, words, j, lo, hi, negs[cur], lr, scratch)
         loss += l
         examples += e
         lo, hi = next_lo, next_hi
@@ -363,9 +449,8 @@ def train_piece(model, syn0, syn1, words, c0, c1, n, window, lr,
 
 
 @njit(cache=True)
-def train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi, keep_prob,
-                threshold, alias, window, alpha, min_alpha, words_before, n_blocks, total_words,
-                state, buf, negs, h, grad, scores):
+def train_block(model_code, settings, weights, corpus, tables, schedule, lo, hi, n_blocks,
+                scratch, state):
     """Train the corpus positions ``lo:hi`` (one thread's block).
 
     The corpus is read as :mod:`fastw2v.encoding` stores it: a code below
@@ -373,22 +458,43 @@ def train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi, k
 
     Sentences are cut at ``sent_starts`` and at the block's ends; windows never
     cross them. Subsampled words are dropped before windowing, as in
-    word2vec.c, so windows stretch over them. Kept words go into ``buf``; a
-    sentence longer than the buffer is trained in pieces that overlap by
-    ``window`` words on each side, so no window is cut short.
+    word2vec.c, so windows stretch over them. Kept words go into
+    ``scratch.buf``; a sentence longer than the buffer is trained in pieces
+    that overlap by ``window`` words on each side, so no window is cut short.
 
     The learning rate follows global progress, estimated as the words done
     before this call plus ``n_blocks`` times this thread's own progress
     (all threads advance at about the same pace).
+
+    Parameters
+    ----------
+    model_code : int
+    settings : Settings
+    weights : Weights
+        Updated in place.
+    corpus : Corpus
+    tables : Tables
+    schedule : Schedule
+    lo, hi : int
+        The block's corpus positions.
+    n_blocks : int
+        Blocks of this call, all advancing together.
+    scratch : Scratch
+        This thread's part.
+    state : uint64
+        Random state.
 
     Returns
     -------
     (float, int, int)
         Summed loss, examples, kept (trained) centre words.
     """
+    codes, escapes, sent_starts = corpus.codes, corpus.escapes, corpus.sent_starts
+    buf = scratch.buf
+    window = settings.window
     cap = buf.shape[0]
     s = np.searchsorted(sent_starts, lo, side="right") - 1
-    esc = escape_index(codes, marks, lo) if lo < hi else 0
+    esc = escape_index(codes, corpus.marks, lo) if lo < hi else 0
     loss = 0.0
     examples = 0
     kept = 0
@@ -399,7 +505,7 @@ def train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi, k
         c0 = 0
         for i in range(p, end):
             w, esc = read_id(codes, escapes, i, esc)
-            kp = keep_prob[w]
+            kp = corpus.keep_prob[w]
             if kp < 1.0:
                 state, z = next_u64(state)
                 if uniform(z) >= kp:
@@ -407,10 +513,10 @@ def train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi, k
             buf[n] = w
             n += 1
             if n == cap:
-                progress = (words_before + (i - lo) * n_blocks) / total_words
-                lr = np.float32(learning_rate(alpha, min_alpha, progress))
-                state, l, e = train_piece(model, syn0, syn1, buf, c0, n - window, n, window, lr,
-                                          threshold, alias, negs, h, grad, scores, state)
+                progress = (schedule.words_before + (i - lo) * n_blocks) / schedule.total_words
+                lr = np.float32(learning_rate(schedule.alpha, schedule.min_alpha, progress))
+                state, l, e = train_piece(model_code, settings, weights, tables, scratch,
+                                          c0, n - window, n, lr, state)
                 loss += l
                 examples += e
                 kept += n - window - c0
@@ -421,10 +527,10 @@ def train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi, k
                 n = 2 * window
                 c0 = window
         if n > c0:
-            progress = (words_before + (end - lo) * n_blocks) / total_words
-            lr = np.float32(learning_rate(alpha, min_alpha, progress))
-            state, l, e = train_piece(model, syn0, syn1, buf, c0, n, n, window, lr,
-                                      threshold, alias, negs, h, grad, scores, state)
+            progress = (schedule.words_before + (end - lo) * n_blocks) / schedule.total_words
+            lr = np.float32(learning_rate(schedule.alpha, schedule.min_alpha, progress))
+            state, l, e = train_piece(model_code, settings, weights, tables, scratch,
+                                      c0, n, n, lr, state)
             loss += l
             examples += e
             kept += n - c0
@@ -434,56 +540,52 @@ def train_block(model, syn0, syn1, codes, escapes, marks, sent_starts, lo, hi, k
 
 
 @njit(parallel=True, cache=True)
-def train_range(model, syn0, syn1, codes, escapes, marks, sent_starts, start, stop, keep_prob,
-                threshold, alias, window, alpha, min_alpha, words_before, total_words, seed,
-                streams, bufs, negs, hs, grads, scores, out_loss, out_examples, out_kept):
+def train_range(model_code, settings, weights, corpus, tables, schedule, start, stop, streams,
+                scratch, out):
     """Hogwild training of corpus positions ``start:stop``, one block per thread.
 
     Parameters
     ----------
-    model : int
+    model_code : int
         :data:`CBOW`, :data:`SKIPGRAM` or :data:`SKIPGRAM_SHARED`.
-    syn0, syn1 : ndarray of float32, shape (V, dim)
-        Shared input and output vectors, updated in place by all threads.
-    codes, escapes, marks : ndarray of uint16 (N,), int32 (E,), int64 (N // MARK + 1,)
-        The encoded corpus (:class:`fastw2v.vocab.EncodedCorpus`).
-    sent_starts : ndarray of int64, shape (S + 1,)
-        Offsets of the sentences in ``codes``; the last entry is N.
-    keep_prob : ndarray of float32, shape (V,)
-        Subsampling keep probabilities.
-    threshold, alias : ndarray of uint32 / int32, shape (V,)
+    settings : Settings
+        ``window`` and the run ``seed``.
+    weights : Weights
+        ``syn0`` and ``syn1``, shape (V, dim) float32, updated in place by
+        all threads.
+    corpus : Corpus
+        The encoded corpus, its sentence starts and the keep probabilities.
+    tables : Tables
         The negative-sampling alias table.
-    window : int
-    alpha, min_alpha : float
-        Learning-rate schedule ends.
-    words_before, total_words : float
-        Raw words trained before this call, and in the whole run (all epochs).
-    seed : int
-        Run seed.
+    schedule : Schedule
+        The learning-rate schedule and the words trained before this call.
+    start, stop : int
+        Corpus positions to train.
     streams : ndarray of uint64, shape (B,)
         One random stream number per block; B blocks run in parallel.
-    bufs : ndarray of int32, shape (B, cap)
-    negs : ndarray of int32, shape (B, 2, 2 * window, negative)
-    hs, grads : ndarray of float32, shape (B, >= dim)
-    scores : ndarray of float32, shape (B, >= negative + 1)
-        Per-thread scratch.
-    out_loss, out_examples, out_kept : ndarray, shape (B,)
-        Per-block loss sum (float64), examples and kept words (int64).
+    scratch : Scratch
+        Per-thread scratch, every field of shape (B, ...); block ``b`` uses
+        ``thread_part(scratch, b)``.
+    out : Outputs
+        Per-block loss, examples and kept words, arrays of shape (B,),
+        overwritten.
     """
     n_blocks = streams.shape[0]
     per = (stop - start + n_blocks - 1) // n_blocks
+    # Unpacked out of the bundle before the loop: a write through a
+    # namedtuple's array field in the prange body itself is silently lost
+    # under parallel=True (numba issues 5872, 7135, 10338, open in 0.68);
+    # writes in the functions the body calls, and all reads, are fine.
+    out_loss, out_examples, out_kept = out.loss, out.examples, out.kept
     for b in prange(n_blocks):
         lo = min(stop, start + b * per)
         hi = min(stop, lo + per)
-        state = seed_stream(seed, streams[b])
-        # Borrowed (uncounted) views: see fastw2v.borrowed; the arrays live
-        # as long as this call.
-        l, e, k = train_block(model, borrowed(syn0), borrowed(syn1), borrowed(codes),
-                              borrowed(escapes), borrowed(marks), borrowed(sent_starts), lo, hi,
-                              borrowed(keep_prob), borrowed(threshold), borrowed(alias), window,
-                              alpha, min_alpha, words_before, n_blocks, total_words, state,
-                              borrowed(bufs[b]), borrowed(negs[b]), borrowed(hs[b]),
-                              borrowed(grads[b]), borrowed(scores[b]))
+        state = seed_stream(settings.seed, streams[b])
+        # Borrowed (uncounted) views of every array of every bundle: see
+        # fastw2v.borrowed; the arrays live as long as this call.
+        l, e, k = train_block(model_code, borrowed(settings), borrowed(weights), borrowed(corpus),
+                              borrowed(tables), borrowed(schedule), lo, hi, n_blocks,
+                              thread_part(borrowed(scratch), b), state)
         out_loss[b] = l
         out_examples[b] = e
         out_kept[b] = k
@@ -492,10 +594,12 @@ def train_range(model, syn0, syn1, codes, escapes, marks, sent_starts, start, st
 def train_window(model, syn0, syn1, words, centre, negatives, lr):
     """Debug entry: one kernel step on one window with given negatives.
 
-    Runs exactly the code path of training (:func:`cbow_window` or
-    :func:`skipgram_window` and :func:`ns_update`) on the whole of ``words``
-    as the window, without subsampling, window reduction or random draws, so
-    tests can compare it with the NumPy reference step.
+    Calls :func:`window_step`, the very function training calls for every
+    window (and through it :func:`cbow_window`, :func:`skipgram_window` or
+    :func:`skipgram_shared_window` and :func:`ns_update`), with bundles of
+    the types training passes, on the whole of ``words`` as the window:
+    without subsampling, window reduction or random draws, so tests can
+    compare it with the NumPy reference step.
 
     Parameters
     ----------
@@ -520,16 +624,9 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr):
     words = np.ascontiguousarray(words, dtype=np.int32)
     negs = np.ascontiguousarray(np.atleast_2d(negatives), dtype=np.int32)
     dim = syn0.shape[1]
-    grad = np.zeros(dim, dtype=np.float32)
-    scores = np.zeros(negs.shape[1] + 1, dtype=np.float32)
-    lr = np.float32(lr)
-    if code == CBOW:
-        h = np.zeros(dim, dtype=np.float32)
-        loss, _ = cbow_window(syn0, syn1, words, centre, 0, len(words), negs, lr, h, grad, scores)
-    elif code == SKIPGRAM_SHARED:
-        loss, _ = skipgram_shared_window(syn0, syn1, words, centre, 0, len(words), negs, lr,
-                                         grad, scores)
-    else:
-        loss, _ = skipgram_window(syn0, syn1, words, centre, 0, len(words), negs, lr, grad,
-                                  scores)
+    scratch = Scratch(buf=words, negs=negs[None], hidden=np.zeros(dim, dtype=np.float32),
+                      grad=np.zeros(dim, dtype=np.float32),
+                      scores=np.zeros(negs.shape[1] + 1, dtype=np.float32))
+    loss, _ = window_step(code, Weights(syn0=syn0, syn1=syn1), words, centre, 0, len(words),
+                          negs, np.float32(lr), scratch)
     return loss

@@ -12,6 +12,7 @@ import numba
 import numpy as np
 
 from . import kernels
+from .bundles import Corpus, Outputs, Schedule, Scratch, Settings, Tables, Weights
 from .config import ConfigError, TrainConfig, _check_int
 from .sampling import UnigramTable, keep_probabilities, learning_rate
 from .vocab import build_corpus
@@ -120,16 +121,16 @@ def _per_thread(blocks, shape, dtype):
 
 
 def _scratch_shapes(cfg):
-    """Shape and dtype of each per-thread scratch array of :meth:`Word2Vec.train`."""
+    """Shape and dtype of one thread's part of each field of :class:`fastw2v.bundles.Scratch`."""
     # rows of negatives: 2 * window, rounded up to a multiple of 8 so that
     # a thread's part (2 x rows x negative int32, a multiple of 64 bytes)
     # fills whole cache lines
     neg_rows = -(-2 * cfg.window // 8) * 8
     return {
-        "bufs": ((_padded(max(BUFFER_WORDS, 4 * cfg.window + 4)),), np.int32),
+        "buf": ((_padded(max(BUFFER_WORDS, 4 * cfg.window + 4)),), np.int32),
         "negs": ((2, neg_rows, cfg.negative), np.int32),
-        "hs": ((_padded(cfg.dim),), np.float32),
-        "grads": ((_padded(cfg.dim),), np.float32),
+        "hidden": ((_padded(cfg.dim),), np.float32),
+        "grad": ((_padded(cfg.dim),), np.float32),
         "scores": ((_padded(cfg.negative + 1),), np.float32),
     }
 
@@ -323,23 +324,28 @@ class Word2Vec:
         progress = self.progress if progress is None else progress
         callbacks = self.callbacks if callbacks is None else list(callbacks)
         syn0, syn1 = self.wv.vectors, self.syn1neg
-        table = UnigramTable(self.vocab.counts, cfg.ns_exponent)
-        keep = keep_probabilities(self.vocab.counts, cfg.sample)
-        corpus = self.corpus
-        starts = corpus.sentence_starts
         n = len(self.corpus)
         raw_ratio = self.corpus.raw_tokens / max(n, 1)
         total = float(epochs * n)
         blocks = cfg.threads
         per_call = blocks * BLOCK_TOKENS
         calls = max(1, -(-n // per_call))
-        shapes = _scratch_shapes(cfg)
-        bufs, negs, hs, grads, scores = (_per_thread(blocks, *shapes[name]) for name in
-                                         ("bufs", "negs", "hs", "grads", "scores"))
-        out_loss = np.zeros(blocks, dtype=np.float64)
-        out_examples = np.zeros(blocks, dtype=np.int64)
-        out_kept = np.zeros(blocks, dtype=np.int64)
         alpha, min_alpha = cfg.start_alpha, cfg.end_alpha(epochs)
+        # the kernels' arguments (fastw2v.bundles), built once; only the
+        # schedule's words_before changes from call to call
+        table = UnigramTable(self.vocab.counts, cfg.ns_exponent)
+        settings = Settings(window=cfg.window, seed=_seed_bits(cfg.seed))
+        weights = Weights(syn0=syn0, syn1=syn1)
+        corpus = Corpus(codes=self.corpus.codes, escapes=self.corpus.escapes,
+                        marks=self.corpus.marks, sent_starts=self.corpus.sentence_starts,
+                        keep_prob=keep_probabilities(self.vocab.counts, cfg.sample))
+        tables = Tables(threshold=table.threshold, alias=table.alias)
+        schedule = Schedule(alpha=alpha, min_alpha=min_alpha, words_before=0.0, total_words=total)
+        scratch = Scratch(**{name: _per_thread(blocks, shape, dtype)
+                             for name, (shape, dtype) in _scratch_shapes(cfg).items()})
+        out = Outputs(loss=np.zeros(blocks, dtype=np.float64),
+                      examples=np.zeros(blocks, dtype=np.int64),
+                      kept=np.zeros(blocks, dtype=np.int64))
         result = TrainResult()
         t0 = time.perf_counter()
         done = 0
@@ -356,18 +362,16 @@ class Word2Vec:
                     first = (epoch * calls + call) * blocks
                     streams = np.arange(first, first + blocks, dtype=np.uint64)
                     kernels.train_range(
-                        cfg.model_code, syn0, syn1, corpus.codes, corpus.escapes, corpus.marks,
-                        starts, start, end, keep,
-                        table.threshold, table.alias, cfg.window, alpha, min_alpha,
-                        float(done), total, _seed_bits(cfg.seed), streams, bufs, negs, hs, grads, scores,
-                        out_loss, out_examples, out_kept,
+                        cfg.model_code, settings, weights, corpus, tables,
+                        schedule._replace(words_before=float(done)), start, end, streams,
+                        scratch, out,
                     )
                     done += end - start
-                    if not np.isfinite(out_loss.sum()):
+                    if not np.isfinite(out.loss.sum()):
                         raise self._diverged(epoch)
-                    loss_sum += out_loss.sum()
-                    examples += int(out_examples.sum())
-                    result.trained_words += int(out_kept.sum())
+                    loss_sum += out.loss.sum()
+                    examples += int(out.examples.sum())
+                    result.trained_words += int(out.kept.sum())
                     if progress is not None:
                         elapsed = time.perf_counter() - t0
                         progress(TrainProgress(

@@ -96,3 +96,20 @@ def test_per_thread_scratch_parts_start_on_their_own_cache_line():
             assert all(part.ctypes.data % CACHE_LINE == 0 for part in scratch)
     with pytest.raises(ValueError, match="whole cache lines"):
         _per_thread(2, (100,), np.float32)
+
+
+def test_each_thread_takes_its_own_row_of_every_scratch_field():
+    # the Scratch bundle as Word2Vec.train builds it, split as train_range splits it
+    from fastw2v.bundles import Scratch, thread_part
+    from fastw2v.config import TrainConfig
+    from fastw2v.word2vec import CACHE_LINE, _per_thread, _scratch_shapes
+
+    shapes = _scratch_shapes(TrainConfig(dim=20, window=3, negative=4))
+    assert set(shapes) == set(Scratch._fields)
+    scratch = Scratch(**{name: _per_thread(3, shape, dtype) for name, (shape, dtype) in shapes.items()})
+    for b in range(3):
+        part = thread_part(scratch, b)
+        for name in Scratch._fields:
+            mine, whole = getattr(part, name), getattr(scratch, name)
+            assert mine.shape == whole.shape[1:] and mine.ctypes.data == whole[b].ctypes.data, name
+            assert mine.ctypes.data % CACHE_LINE == 0

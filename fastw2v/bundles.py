@@ -5,8 +5,8 @@ arguments, six same-typed scalars side by side (``window, alpha, min_alpha,
 words_before, total_words, seed``): swapping two still compiled and trained
 wrong. They now take a handful of these namedtuples instead. Numba types a
 namedtuple of arrays and scalars as a tuple with named fields and resolves
-``bundle.field`` at compile time, so a bundle costs nothing at run time, and
-kernels that take bundles are cached (``cache=True``, under ``parallel=True``
+``bundle.field`` at compile time (no lookup at run time), and kernels that
+take bundles are cached (``cache=True``, under ``parallel=True``
 too) like any other. The classes live at module level so that the cache
 index can name them; ``jitclass`` would hide the state in an object and
 cannot be cached.
@@ -17,6 +17,12 @@ made directly in a ``prange`` body (``out.loss[b] = x``) is silently lost
 a local before the loop, or write in a function the body calls (as every
 kernel below :func:`fastw2v.kernels.train_range` does); reads are fine.
 
+Read a bundle's array fields into locals at the top of a kernel, not inside
+its loops: each read makes a new array value, which Numba increfs and
+decrefs with out-of-line calls (null-checked, for the borrowed arrays of
+:mod:`fastw2v.borrowed`). Reading ``tables.threshold`` and ``weights.syn1``
+per negative and per pair cost skip-gram about 10% (PTB, one thread).
+
 Build a bundle with keyword arguments (``Schedule(alpha=0.025, ...)``), so
 the construction site cannot swap two fields either; a forgotten field is a
 TypeError.
@@ -26,7 +32,9 @@ where the bundle is built (:meth:`fastw2v.word2vec.Word2Vec.train`; for
 :class:`Weights` and :class:`Scratch` also :func:`fastw2v.kernels.train_window`).
 A :class:`Scratch` field needs its shape in
 :func:`fastw2v.word2vec._scratch_shapes` (keyed by field name) and its line
-in :func:`thread_part`. Kernels read fields by name, so no signature changes.
+in :func:`thread_part`. Kernels read fields by name, so no signature changes,
+and :func:`fastw2v.kernels.train_range` borrows every bundle whole
+(:mod:`fastw2v.borrowed`), so a new array field is borrowed too.
 """
 
 from collections import namedtuple

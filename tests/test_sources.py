@@ -4,6 +4,7 @@ import bz2
 import gzip
 import lzma
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -37,7 +38,9 @@ def test_bz2_xz_and_gzip_are_unpacked(tmp_path, compress):
 @pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])
 def test_damaged_compressed_data_is_a_corpus_error(tmp_path, compress):
     # item 7: zlib.error (and the others) became tracebacks
-    data = bytearray(compress(os.urandom(3000).hex().encode() + b"\n"))
+    # seeded: with os.urandom one bz2 stream in many happened to survive the damage
+    text = random.Random(7).randbytes(3000).hex().encode() + b"\n"
+    data = bytearray(compress(text))
     data[len(data) // 2: len(data) // 2 + 16] = b"\x00" * 16
     path = tmp_path / "bad"
     path.write_bytes(bytes(data))

@@ -43,10 +43,17 @@ Reference counts. Numba counts references to an array with an atomic add
 on its ``MemInfo`` whenever a compiled function receives or slices it: every
 window used to make dozens of such locked operations, on counters that both
 threads share (``syn0``'s, and the scratch buffer's that all threads' rows
-are views of). Each locked operation also stops the core from overlapping
-its memory loads. :func:`train_range` therefore hands each thread bundles
-of borrowed (uncounted) views of every array (:mod:`fastw2v.borrowed`): on
-PTB, CBOW with one thread went from 0.87M to 1.80M words/s.
+are views of). :func:`train_range` therefore hands each thread bundles of
+borrowed (uncounted) views of every array (:mod:`fastw2v.borrowed`). On the
+hosts measured so far this was speed-neutral (wiki17m CBOW, one thread,
+2.91M words/s before, 2.84M after; two threads likewise), but it removes a
+cross-thread write per window and makes reading a bundle's fields cheap.
+
+False sharing. Each thread's scratch starts 128 bytes from the next
+thread's, not 64 (:data:`fastw2v.word2vec.CACHE_LINE`): Intel cores fetch
+lines in pairs. That took two threads from 1.19x to 1.41x one thread on
+wiki17m CBOW. The rest of the gap is the shared matrices: frequent words'
+rows are written by both cores (benchmarks/README.md, "Thread scaling").
 
 Memory. With a vocabulary of tens of thousands of words the matrices
 outgrow the caches and every window waits on a dozen scattered rows. Three

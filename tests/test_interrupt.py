@@ -2,8 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -11,6 +9,7 @@ import pytest
 from fastw2v import KeyedVectors
 
 from corpora import topic_corpus, write_corpus
+from helpers import start_training
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals")
 
@@ -22,16 +21,7 @@ def long_corpus(tmp_path_factory):
 
 
 def start(corpus, out):
-    # enough epochs to run for minutes: the test interrupts it long before
-    cmd = [sys.executable, "-m", "fastw2v", "train", str(corpus), "-o", str(out),
-           "--model", "skipgram", "--epochs", "2000", "--min-count", "1", "--threads", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stderr.readline()  # printed once the corpus is read
-    while line and not line.startswith("vocabulary:"):
-        line = proc.stderr.readline()
-    assert line.startswith("vocabulary:"), "training did not start"
-    time.sleep(1.0)
-    return proc
+    return start_training(corpus, out, settle=1.0)
 
 
 def test_first_ctrl_c_saves_partial_vectors(tmp_path, long_corpus):

@@ -6,13 +6,12 @@ import os
 import stat
 
 import pytest
-from click.testing import CliRunner
 
 from fastw2v import KeyedVectors
-from fastw2v.cli import main
 from fastw2v.formats import OutputPathError, resolve_output, write_word2vec
 
 from corpora import topic_corpus, write_corpus
+from helpers import assert_clean_error, run
 
 FAST = ["--dim", "8", "--epochs", "1", "--min-count", "1", "--threads", "1", "-q"]
 
@@ -22,21 +21,11 @@ def corpus(tmp_path_factory):
     return write_corpus(tmp_path_factory.mktemp("out") / "c.txt", topic_corpus(n_sentences=100)[0])
 
 
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def assert_refused(result, message):
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert message in result.output and "Traceback" not in result.output, result.output
-
-
 def test_special_files_are_refused_before_anything_is_written(tmp_path, corpus):
     # item 1: a FIFO made here, and /dev/null only checked (nothing is ever written to /dev)
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    assert_refused(run("train", corpus, "-o", fifo, *FAST), "not a regular file")
+    assert_clean_error(run("train", corpus, "-o", fifo, *FAST), "not a regular file")
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     with pytest.raises(OutputPathError, match="not a regular file"):
         resolve_output("/dev/null")
@@ -59,7 +48,7 @@ def test_a_read_only_file_is_respected(tmp_path, corpus):
     out = tmp_path / "v.bin"
     out.write_bytes(b"keep me")
     out.chmod(0o444)
-    assert_refused(run("train", corpus, "-o", out, *FAST), "read-only")
+    assert_clean_error(run("train", corpus, "-o", out, *FAST), "read-only")
     assert out.read_bytes() == b"keep me"
     with pytest.raises(OutputPathError, match="read-only"):  # the library refuses it too
         write_word2vec(out, ["a"], [[1.0]])
@@ -69,17 +58,17 @@ def test_a_read_only_file_is_respected(tmp_path, corpus):
 def test_report_may_not_be_the_output_even_through_a_link(tmp_path, corpus):
     # item 2
     out = tmp_path / "v.bin"
-    assert_refused(run("train", corpus, "-o", out, "--report", out, *FAST), "also the vectors output")
+    assert_clean_error(run("train", corpus, "-o", out, "--report", out, *FAST), "also the vectors output")
     link = tmp_path / "r.json"
     link.symlink_to(out)
-    assert_refused(run("train", corpus, "-o", out, "--report", link, *FAST), "also the vectors output")
+    assert_clean_error(run("train", corpus, "-o", out, "--report", link, *FAST), "also the vectors output")
     assert not out.exists()
 
 
 def test_folder_names_and_long_names_fail_before_training(tmp_path, corpus):
     # item 19: the temp name is short, so a 255-byte name that the folder accepts works
-    assert_refused(run("train", corpus, "-o", f"{tmp_path}/newdir/", *FAST), "names a folder")
-    assert_refused(run("train", corpus, "-o", tmp_path / ("x" * 256), *FAST), "too long")
+    assert_clean_error(run("train", corpus, "-o", f"{tmp_path}/newdir/", *FAST), "names a folder")
+    assert_clean_error(run("train", corpus, "-o", tmp_path / ("x" * 256), *FAST), "too long")
     longest = tmp_path / ("v" * 251 + ".bin")
     result = run("train", corpus, "-o", longest, *FAST)
     assert result.exit_code == 0, result.output
@@ -96,7 +85,7 @@ def test_a_failing_report_is_one_line_and_keeps_the_vectors(tmp_path, corpus, mo
     monkeypatch.setattr(fastw2v.cli.json, "dump", disk_full)
     out, report = tmp_path / "v.bin", tmp_path / "r.json"
     result = run("train", corpus, "-o", out, "--report", report, *FAST)
-    assert_refused(result, "but the report")
+    assert_clean_error(result, "but the report")
     assert "No space left on device" in result.output
     assert len(KeyedVectors.load_word2vec_format(out, binary=True)) > 10
     assert sorted(os.listdir(tmp_path)) == ["v.bin"]
@@ -119,5 +108,5 @@ def test_demo_output_failure_is_one_line(tmp_path, monkeypatch):
 
     monkeypatch.setattr(fastw2v.formats, "write_word2vec", disk_full)
     result = run("demo", "--epochs", "1", "--threads", "1", "-o", tmp_path / "d.bin")
-    assert_refused(result, "cannot write")
+    assert_clean_error(result, "cannot write")
     assert not (tmp_path / "d.bin").exists()

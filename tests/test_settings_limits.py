@@ -4,26 +4,15 @@ import logging
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from fastw2v import Word2Vec
-from fastw2v.cli import main
 from fastw2v.config import ConfigError, TrainConfig
 from fastw2v.word2vec import TrainingDiverged
 
 from corpora import topic_corpus, write_corpus
+from helpers import assert_clean_error, run
 
 SENTENCES = topic_corpus(n_sentences=200, seed=5)[0]
-
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def assert_clean_error(result, message):
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert message in result.output and "Traceback" not in result.output, result.output
 
 
 def test_min_alpha_is_checked_against_the_default_alpha_too():

@@ -14,6 +14,7 @@ from fastw2v import KeyedVectors
 from fastw2v.cli import main
 
 from corpora import topic_corpus, write_corpus
+from helpers import start_training
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals")
 
@@ -40,15 +41,7 @@ def corpus(tmp_path_factory):
 
 
 def start(corpus, out, epochs=2000, **popen):
-    cmd = [sys.executable, "-m", "fastw2v", "train", str(corpus), "-o", str(out),
-           "--model", "skipgram", "--epochs", str(epochs), "--min-count", "1", "--threads", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
-    line = proc.stderr.readline()
-    while line and not line.startswith("vocabulary:"):
-        line = proc.stderr.readline()
-    assert line.startswith("vocabulary:"), "training did not start"
-    time.sleep(0.5)
-    return proc
+    return start_training(corpus, out, epochs, settle=0.5, **popen)
 
 
 def test_two_quick_ctrl_c_always_quit_without_writing(tmp_path, many_words):

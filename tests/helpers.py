@@ -1,0 +1,39 @@
+"""Helpers shared by the command-line tests: run a command, check a refusal, start a training."""
+
+import subprocess
+import sys
+import time
+
+from click.testing import CliRunner
+
+from fastw2v.cli import main
+
+
+def run(*args):
+    """``fastw2v ARGS...`` through click's CliRunner."""
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def assert_clean_error(result, message):
+    """A one-line user error: exit 1 through SystemExit, ``message`` shown, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert message in result.output and "Traceback" not in result.output, result.output
+
+
+def start_training(corpus, out, epochs=2000, settle=0.5, **popen):
+    """Start ``fastw2v train`` in a real subprocess and return it once training runs.
+
+    The default 2,000 epochs of skip-gram on one thread run for minutes: the
+    tests signal the process long before. ``settle`` seconds after the
+    vocabulary line, the first kernel calls are under way.
+    """
+    cmd = [sys.executable, "-m", "fastw2v", "train", str(corpus), "-o", str(out),
+           "--model", "skipgram", "--epochs", str(epochs), "--min-count", "1", "--threads", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    line = proc.stderr.readline()  # printed once the corpus is read
+    while line and not line.startswith("vocabulary:"):
+        line = proc.stderr.readline()
+    assert line.startswith("vocabulary:"), "training did not start"
+    time.sleep(settle)
+    return proc

@@ -24,13 +24,15 @@ def start(corpus, out):
     return start_training(corpus, out, settle=1.0)
 
 
-def test_first_ctrl_c_saves_partial_vectors(tmp_path, long_corpus):
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_first_ctrl_c_or_sigterm_saves_partial_vectors(tmp_path, long_corpus, signum, status):
+    # SIGTERM during training acts as a first Ctrl-C, with the shell's 128 + 15
     out = tmp_path / "v.bin"
     proc = start(long_corpus, out)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert "partial" in err and "Traceback" not in err
+    assert proc.returncode == status, err
+    assert "partial vectors" in err and "Traceback" not in err
     kv = KeyedVectors.load_word2vec_format(out, binary=True)
     assert len(kv) > 90
     assert os.listdir(tmp_path) == ["v.bin"]  # no temporary files left behind

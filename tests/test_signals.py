@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from fastw2v import KeyedVectors
 from fastw2v.cli import main
 
 from corpora import topic_corpus, write_corpus
@@ -90,18 +89,6 @@ def test_second_ctrl_c_during_the_partial_save_keeps_the_old_file(tmp_path, monk
     assert out.read_bytes() == b"previous contents"
     assert sorted(os.listdir(tmp_path)) == ["c.txt", "v.bin"]
     assert real_write is not None
-
-
-def test_sigterm_during_training_saves_the_partial_vectors(tmp_path, corpus):
-    # item 18: like a first Ctrl-C, exit 143
-    out = tmp_path / "v.bin"
-    proc = start(corpus, out)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err
-    assert "partial vectors" in err and "Traceback" not in err
-    assert len(KeyedVectors.load_word2vec_format(out, binary=True)) > 90
-    assert os.listdir(tmp_path) == ["v.bin"]
 
 
 def test_sigterm_during_the_save_removes_the_temporary_file(tmp_path, monkeypatch):

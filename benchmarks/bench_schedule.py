@@ -6,10 +6,11 @@ process and scores the vectors on the Google analogies (restrict_vocab
 answers. Only quality is measured here; ``bench_frontier.py`` adds wall
 time and the peers.
 
-A schedule is ``MODEL:EPOCHS:END`` where END is the final learning rate as
-a fraction of the start (``0.5`` = ``alpha / 2``), ``default`` for
+A schedule is ``MODEL:EPOCHS:END[:START]`` where END is the final learning
+rate as a fraction of the start (``0.5`` = ``alpha / 2``), ``default`` for
 fastw2v's default ``alpha / (epochs + 1)``, or ``abs=1e-4`` for an
-absolute rate; ``skipgram-shared`` is skip-gram with shared negatives.
+absolute rate; START is the starting rate (default: the model's, 0.05 CBOW,
+0.025 skip-gram); ``skipgram-shared`` is skip-gram with shared negatives.
 
 Example (the sweep quoted in benchmarks/README.md)::
 
@@ -31,17 +32,22 @@ import _common as common  # noqa: E402
 
 
 def parse_schedule(text):
-    """``MODEL:EPOCHS:END`` -> (label, Word2Vec settings without the seed)."""
+    """``MODEL:EPOCHS:END[:START]`` -> (label, Word2Vec settings without the seed)."""
     try:
-        model, epochs, end = text.split(":")
+        model, epochs, end, *start = text.split(":")
         epochs = int(epochs)
+        start = [float(a) for a in start]
+        if len(start) > 1:
+            raise ValueError
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not MODEL:EPOCHS:END") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not MODEL:EPOCHS:END[:START]") from None
     settings = {"model": "skipgram" if model.startswith("skipgram") else model,
                 "shared_negatives": model == "skipgram-shared", "epochs": epochs}
     if model not in ("cbow", "skipgram", "skipgram-shared"):
         raise argparse.ArgumentTypeError(f"unknown model {model!r}")
-    start = 0.05 if model == "cbow" else 0.025
+    if start:
+        settings["alpha"] = start[0]
+    start = start[0] if start else (0.05 if model == "cbow" else 0.025)
     if end.startswith("abs="):
         settings["min_alpha"] = float(end[4:])
     elif end != "default":
@@ -51,7 +57,7 @@ def parse_schedule(text):
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("schedules", nargs="+", type=parse_schedule, metavar="MODEL:EPOCHS:END")
+    p.add_argument("schedules", nargs="+", type=parse_schedule, metavar="MODEL:EPOCHS:END[:START]")
     p.add_argument("--corpus", default="wiki17m")
     p.add_argument("--seeds", type=int, default=3, help="seeds 1..N (default: 3)")
     p.add_argument("--threads", type=int, default=2)

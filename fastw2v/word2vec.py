@@ -144,9 +144,11 @@ def _scratch_shapes(cfg):
 
 def training_bytes(cfg, vocab_size):
     """Bytes that training allocates: both matrices and every thread's scratch."""
+    shapes = _scratch_shapes(cfg).values()
     scratch = sum(int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
-                  for shape, dtype in _scratch_shapes(cfg).values())
-    return 2 * vocab_size * cfg.dim * 4 + cfg.threads * (scratch + CACHE_LINE)
+                  for shape, dtype in shapes)
+    # _per_thread over-allocates each scratch array (not each thread) by one block
+    return 2 * vocab_size * cfg.dim * 4 + cfg.threads * scratch + len(shapes) * CACHE_LINE
 
 
 def _physical_memory():

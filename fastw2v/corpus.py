@@ -1,7 +1,9 @@
 """Reading a text corpus into a flat id array in one streaming pass.
 
-A corpus is UTF-8 text, from a file or a stream, gzip, bzip2 or xz compressed
-or not (:mod:`fastw2v.sources` opens it); one line is one sentence, tokens are separated by ASCII whitespace (as in word2vec.c).
+A corpus is UTF-8 text, from one file or several read in order, or a stream,
+gzip, bzip2 or xz compressed or not (:mod:`fastw2v.sources` lists and opens
+them); one line is one sentence, and a file's end ends one; tokens are
+separated by ASCII whitespace (as in word2vec.c).
 Bytes that are not valid UTF-8 are replaced by U+FFFD, so such a file trains
 instead of failing.
 
@@ -12,7 +14,8 @@ of it at a time), counting each token as it goes. The final vocabulary is
 then applied by :func:`fastw2v.encoding.encode`, so the whole corpus costs
 one read. A plain file is cut into one part per thread at whitespace;
 the parts are tokenised at the same time and merged (the vocabulary keeps
-first-appearance order, lines cut at a part boundary are joined again).
+first-appearance order, lines cut at a part boundary are joined again);
+files read one after the other are merged the same way.
 Only the words finally kept are decoded to ``str``.
 Lines of any length work: a 100 MB single-line file is read in chunks cut at
 whitespace, never split mid-token and never truncated.
@@ -21,7 +24,6 @@ whitespace, never split mid-token and never truncated.
 from __future__ import annotations
 
 import array
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -30,7 +32,7 @@ from typing import Callable
 
 import numpy as np
 
-from .sources import DECOMPRESSION_ERRORS, CorpusError, CorpusStream
+from .sources import DECOMPRESSION_ERRORS, CorpusError, CorpusStream, corpus_name, corpus_paths
 from .tokenizer import ByteVocab
 
 __all__ = ["CorpusError", "ScannedCorpus", "scan_corpus", "scan_sentences"]
@@ -51,11 +53,11 @@ _WHITESPACE = b" \t\r\n\x0b\x0c"
 class ScannedCorpus:
     """Result of :func:`scan_corpus`.
 
-    The provisional ids come in parts, one per thread that read the file,
-    each numbered in its own vocabulary and mapped to the shared provisional
-    ids by its remap. Copying them into one array would cost a second array
-    the size of the corpus; :func:`fastw2v.encoding.encode` reads the parts
-    where they lie.
+    The provisional ids come in parts (one per thread that read a large
+    file, one per run of files read in turn), each numbered in its own
+    vocabulary and mapped to the shared provisional ids by its remap.
+    Copying them into one array would cost a second array the size of the
+    corpus; :func:`fastw2v.encoding.encode` reads the parts where they lie.
 
     Attributes
     ----------
@@ -224,84 +226,200 @@ def _read_part(path, start, stop, part, chunk_bytes, done, k, cancel):
             done[k] = fh.tell() - start
 
 
-def _scan_parts(path, total_bytes, n_parts, progress, chunk_bytes, offset=0):
-    """Read a plain file in ``n_parts`` parts on as many threads; merge their words.
+def _reopenable(stream):
+    """A regular file named by its path can be opened again; stdin and pipes cannot."""
+    return stream.path != "-" and stream.size is not None
 
-    The first ``offset`` bytes (a byte-order mark) are skipped. Returns ``(vocabulary, buffer, part_starts, part_lengths, part_remaps,
-    sentence_lengths)`` as in :class:`ScannedCorpus`.
+
+def _check_files(paths):
+    """Open every file once before any is read, so a bad one fails at once, not hours later.
+
+    Returns their :class:`~fastw2v.sources.CorpusStream` (size, compression, BOM
+    offset). A regular file's is closed again, since a corpus may be more files
+    than may be open at once, and reopened when its turn comes; a stream's stays open.
     """
-    with open(path, "rb") as fh:
-        cuts = split_points(fh, total_bytes, n_parts)
-    cuts[0] = offset
-    # One buffer with room for each part's tokens (a token takes at least two
-    # bytes with its separator); pages no part writes are never touched, so
-    # the room costs address space, not memory.
-    room = [(cuts[k + 1] - cuts[k]) // 2 + 1 for k in range(n_parts)]
-    offsets = np.concatenate([[0], np.cumsum(room)])
-    buffer = np.empty(int(offsets[-1]), dtype=np.int32)
-    parts = [ByteVocab(buffer[offsets[k]: offsets[k + 1]], continues_line=k > 0)
-             for k in range(n_parts)]
-    done = [0] * n_parts
-    cancel = threading.Event()
-    with ThreadPoolExecutor(n_parts) as pool:
-        futures = [pool.submit(_read_part, path, cuts[k], cuts[k + 1], parts[k], chunk_bytes,
-                               done, k, cancel) for k in range(n_parts)]
-        try:
-            for future in futures:
-                while True:
-                    try:
-                        future.result(timeout=0.2)
-                        break
-                    except FutureTimeout:
-                        if progress is not None:
-                            progress(sum(done), total_bytes, sum(p.n_tokens for p in parts))
-        except BaseException:
-            cancel.set()
-            raise
-    base = parts[0]
-    remaps = [None] + [base.absorb(part) for part in parts[1:]]
-    lengths = join_lines(parts)
-    if any(part.ids.base is not buffer for part in parts):  # a part outgrew its room
-        buffer = np.concatenate([part.ids for part in parts])
-        offsets = np.concatenate([[0], np.cumsum([part.n_tokens for part in parts])])
-    starts = offsets[:-1].astype(np.int64)
-    n_tokens = np.array([part.n_tokens for part in parts], dtype=np.int64)
-    if progress is not None:
-        progress(total_bytes, total_bytes, int(n_tokens.sum()))
-    return base, buffer, starts, n_tokens, remaps, lengths
+    streams = []
+    try:
+        for path in paths:
+            streams.append(CorpusStream(path))
+            if _reopenable(streams[-1]):
+                streams[-1].close()
+    except BaseException:
+        for stream in streams:
+            stream.close()
+        raise
+    return streams
 
 
-def _scan_stream(stream, progress, chunk_bytes):
-    """Read a :class:`~fastw2v.sources.CorpusStream` in one pass on this thread."""
-    # Every token takes at least two bytes with its separator, so for plain
-    # text of known size this never needs to grow; pages never written are
-    # never touched, so the over-estimate costs address space, not memory.
-    # Other input grows the ids as it goes.
+def _n_parts(stream, threads):
+    """Parts a file is read in: one a thread for a plain file of MIN_PART_BYTES a thread."""
+    if stream.compression is not None or not _reopenable(stream):
+        return 1
+    return max(1, min(int(threads), stream.size // MIN_PART_BYTES))
+
+
+def _room(stream, n_parts):
+    """Tokens to reserve for a file's ids.
+
+    Plain text holds at most one token per two bytes (a token and its
+    separator), plus one per part (a last token without separator) and one for
+    the newline fed after the file; compressed text gets a guess of two tokens
+    per compressed byte, a stream none. Pages no part writes are never
+    touched, so the room costs address space, not memory. Text beyond the
+    room makes its ids grow into an array of their own (then all the ids are
+    copied once into one array at the end).
+    """
     if stream.size is None:
-        ids = None
-    else:
-        ids = np.empty(stream.size * 2 if stream.compression else stream.size // 2 + 1, dtype=np.int32)
-    state = ByteVocab(ids)
-    for data in iter_chunks(stream, chunk_bytes):
-        state.feed(data)
-        if progress is not None:
-            progress(stream.consumed, stream.size or 0, state.n_tokens)
-    ids = state.ids
-    return (state, ids, np.zeros(1, dtype=np.int64), np.array([ids.size], dtype=np.int64),
-            [None], join_lines([state]))
+        return 0
+    if stream.compression is not None:
+        return stream.size * 2
+    return (stream.size - stream.offset) // 2 + n_parts + 1
 
 
-def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES, threads=1):
-    """Read ``path`` once into provisional ids, sentence lengths and counts.
+class _Reader:
+    """Reads the files of a corpus in order into one id buffer (see :func:`scan_corpus`).
+
+    Consecutive files read on this thread share one :class:`ByteVocab` (a part);
+    a large plain file is read in parts on several threads. Each part writes its
+    ids to its own stretch of ``buffer``, reserved from the files' sizes, so no
+    id is copied; the first part's vocabulary takes in the later parts' words,
+    in order, so provisional ids follow first appearance over all the files.
+    """
+
+    def __init__(self, streams, progress, chunk_bytes, threads):
+        self.streams = streams
+        self.plans = [_n_parts(s, threads) for s in streams]
+        self.buffer = np.empty(sum(_room(s, n) for s, n in zip(streams, self.plans)), dtype=np.int32)
+        self.free = 0  # where the next part's ids go in buffer
+        self.progress, self.chunk_bytes = progress, chunk_bytes
+        sizes = [s.size for s in streams]
+        self.total = 0 if None in sizes else sum(sizes)  # 0: unknown (a stream)
+        self.bytes_done = 0  # of the files read
+        self.tokens_done = 0  # of the parts taken in
+        self.base = None  # the first part's vocabulary; takes in the others'
+        self.pieces = []  # (ids, start in buffer or None, remap) of each part
+        self.lengths = []  # sentence lengths of each run of parts
+
+    def read(self):
+        """Read every file; returns what :class:`ScannedCorpus` is made of."""
+        running, start = None, 0  # the part reading files in turn, and where its ids start
+        for stream, n_parts in zip(self.streams, self.plans):
+            if n_parts > 1:
+                if running is not None:
+                    self._take([running], [start])
+                    running = None
+                self._read_parts(stream, n_parts)
+                continue
+            if running is None:
+                start = self.free
+                running = ByteVocab(self.buffer[start:] if start < self.buffer.size else None)
+            self._read_stream(stream, running)
+        if running is not None:
+            self._take([running], [start])
+        if self.progress is not None:
+            self.progress(self.bytes_done, self.total, self.tokens_done)
+        return self._gather()
+
+    def _report(self, file_bytes, tokens):
+        if self.progress is not None:
+            self.progress(self.bytes_done + file_bytes, self.total, self.tokens_done + tokens)
+
+    def _read_stream(self, stream, state):
+        """Tokenise one file on this thread, appending to ``state``."""
+        if _reopenable(stream):
+            stream = CorpusStream(stream.path)
+        try:
+            for data in iter_chunks(stream, self.chunk_bytes):
+                state.feed(data)
+                self._report(stream.consumed, state.n_tokens)
+        except DECOMPRESSION_ERRORS as exc:  # damaged compressed data, a read error
+            raise stream.damaged(exc) from None
+        finally:
+            stream.close()
+        if state.pending:
+            state.feed(b"\n")  # a file's end ends its last line
+        self.bytes_done += stream.consumed
+
+    def _read_parts(self, stream, n_parts):
+        """Read a plain file in ``n_parts`` parts on as many threads (BOM skipped)."""
+        path, size = stream.path, stream.size
+        try:
+            with open(path, "rb") as fh:
+                cuts = split_points(fh, size, n_parts)
+            cuts[0] = stream.offset
+            # each part's room: a token takes at least two bytes with its separator
+            room = [(cuts[k + 1] - cuts[k]) // 2 + 1 for k in range(n_parts)]
+            offsets = self.free + np.concatenate([[0], np.cumsum(room)]).astype(np.int64)
+            parts = [ByteVocab(self.buffer[offsets[k]: offsets[k + 1]], continues_line=k > 0)
+                     for k in range(n_parts)]
+            done = [0] * n_parts
+            cancel = threading.Event()
+            with ThreadPoolExecutor(n_parts) as pool:
+                futures = [pool.submit(_read_part, path, cuts[k], cuts[k + 1], parts[k],
+                                       self.chunk_bytes, done, k, cancel) for k in range(n_parts)]
+                try:
+                    for future in futures:
+                        while True:
+                            try:
+                                future.result(timeout=0.2)
+                                break
+                            except FutureTimeout:
+                                self._report(sum(done), sum(p.n_tokens for p in parts))
+                except BaseException:
+                    cancel.set()
+                    raise
+        except DECOMPRESSION_ERRORS as exc:  # a read error
+            raise stream.damaged(exc) from None
+        self._take(parts, offsets[:-1])
+        self.bytes_done += size
+
+    def _take(self, parts, starts):
+        """Take in finished parts (a run of files, or the parts of one file) and their lines."""
+        self.lengths.append(join_lines(parts))
+        for part, start in zip(parts, starts):
+            if self.base is None:
+                self.base, remap = part, None
+            else:
+                remap = self.base.absorb(part)
+            ids = part.ids
+            in_buffer = ids.base is self.buffer  # else it outgrew its room
+            if in_buffer:
+                self.free = int(start) + part.n_tokens
+            self.pieces.append((ids, int(start) if in_buffer else None, remap))
+            self.tokens_done += part.n_tokens
+
+    def _gather(self):
+        """``(vocabulary, buffer, part_starts, part_lengths, part_remaps, sentence_lengths)``."""
+        ids, starts, remaps = zip(*self.pieces)
+        n_tokens = np.array([a.shape[0] for a in ids], dtype=np.int64)
+        if None not in starts:
+            buffer, starts = self.buffer, np.array(starts, dtype=np.int64)
+        elif len(ids) == 1:
+            buffer, starts = ids[0], np.zeros(1, dtype=np.int64)
+        else:  # some ids outgrew their room: gather them all in one array
+            buffer = np.concatenate(ids)
+            starts = np.concatenate([[0], np.cumsum(n_tokens)[:-1]]).astype(np.int64)
+        return self.base, buffer, starts, n_tokens, list(remaps), np.concatenate(self.lengths)
+
+
+def scan_corpus(spec, progress=None, chunk_bytes=CHUNK_BYTES, threads=1):
+    """Read a corpus once into provisional ids, sentence lengths and counts.
+
+    Several files are read in order as one corpus; each line is a sentence and
+    the end of a file ends one. Provisional ids follow first appearance over
+    all of them, as for their concatenation.
 
     Parameters
     ----------
-    path : str or os.PathLike
-        A file, or ``"-"`` for standard input (see :mod:`fastw2v.sources`).
+    spec : str, os.PathLike, or list or tuple of them
+        A file, ``"-"`` for standard input, a directory (its files in name
+        order), or a list of these (see :func:`fastw2v.sources.corpus_paths`
+        and :mod:`fastw2v.sources`).
     progress : callable, optional
         Called as ``progress(bytes_read, total_bytes, tokens_so_far)`` as
-        reading goes (``total_bytes`` is the size on disk, 0 for a stream; for
-        compressed input the compressed position is reported against it).
+        reading goes, over all the files (``total_bytes`` is their size on
+        disk, 0 if one is a stream; for compressed input the compressed
+        position is reported against it).
     chunk_bytes : int
         Bytes read at a time.
     threads : int
@@ -315,26 +433,19 @@ def scan_corpus(path, progress=None, chunk_bytes=CHUNK_BYTES, threads=1):
     Raises
     ------
     CorpusError
-        If the file is missing, unreadable, damaged, not text, or holds no tokens.
+        If a file is missing, unreadable, damaged or not text (the message
+        names it), or the corpus holds no tokens. Every file is opened and
+        checked before any is read.
     """
-    path = os.fspath(path)
-    stream = CorpusStream(path)
-    n_parts = 1
-    if stream.compression is None and stream.size is not None:
-        n_parts = max(1, min(int(threads), stream.size // MIN_PART_BYTES))
+    streams = _check_files(corpus_paths(spec))
     try:
-        if n_parts == 1:
-            scan = _scan_stream(stream, progress, chunk_bytes)
-        else:
-            stream.close()
-            scan = _scan_parts(path, stream.size, n_parts, progress, chunk_bytes, stream.offset)
-    except DECOMPRESSION_ERRORS as exc:  # damaged compressed data, a read error
-        raise stream.damaged(exc) from None
+        vocab, buffer, starts, n_tokens, remaps, lengths = _Reader(
+            streams, progress, chunk_bytes, threads).read()
     finally:
-        stream.close()
-    vocab, buffer, starts, n_tokens, remaps, lengths = scan
+        for stream in streams:
+            stream.close()
     if n_tokens.sum() == 0:
-        raise CorpusError(f"{path}: the corpus is empty (no tokens)")
+        raise CorpusError(f"{corpus_name(spec)}: the corpus is empty (no tokens)")
     counts = vocab.counts.copy()
     if vocab.utf8_clean():
         return ScannedCorpus(buffer, starts, n_tokens, remaps, lengths, counts, vocab.decode)

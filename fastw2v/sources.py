@@ -1,9 +1,11 @@
 """Opening a corpus for one sequential pass: files, pipes, compression and encodings.
 
-A corpus may be a regular file, ``-`` (standard input), ``/dev/stdin``, a FIFO or a
-shell's ``<(...)``: nothing here seeks, so streams are read once like files. gzip,
-bzip2 and xz are recognised by their leading bytes (not the file name) and unpacked
-with the standard library. Before any token is read the first block is checked:
+A corpus is one file or several (:func:`corpus_paths` lists them: paths,
+directories, ``-``). A file may be a regular file, ``-`` (standard input),
+``/dev/stdin``, a FIFO or a shell's ``<(...)``: nothing here seeks, so streams
+are read once like files. gzip, bzip2 and xz are recognised by their leading
+bytes (not the file name) and unpacked with the standard library. Before any
+token is read the first block is checked:
 
 * a UTF-8 byte-order mark is dropped (else it stays glued to the first word);
 * UTF-16 and UTF-32 (a BOM, or NUL bytes) are refused with a hint to convert, since
@@ -43,6 +45,87 @@ DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 class CorpusError(ValueError):
     """The corpus cannot be read or holds nothing to train on."""
+
+
+def _is_path(item):
+    return isinstance(item, (str, bytes)) or hasattr(item, "__fspath__")
+
+
+def is_file_spec(source):
+    """True if ``source`` names corpus files rather than holding sentences.
+
+    A path (``str``, ``bytes``, ``os.PathLike``) or a non-empty list or tuple of
+    ``str``/``os.PathLike`` is a file spec; a list of token lists is sentences.
+    """
+    if _is_path(source):
+        return True
+    return (isinstance(source, (list, tuple)) and len(source) > 0
+            and all(isinstance(p, str) or hasattr(p, "__fspath__") for p in source))
+
+
+def corpus_paths(spec):
+    """The files a corpus spec names, in the order they are read.
+
+    Parameters
+    ----------
+    spec : str, os.PathLike, or list or tuple of them
+        A file; ``"-"`` for standard input; a directory, standing for its
+        regular files in sorted name order (not recursive, hidden files
+        skipped, as gensim's ``PathLineSentences``); or a list of these,
+        each expanded in turn.
+
+    Returns
+    -------
+    list of str
+        Paths as given (a directory's files joined to it); ``"-"`` stays ``"-"``.
+
+    Raises
+    ------
+    CorpusError
+        A path that does not exist, a directory without files, an empty list,
+        or ``"-"`` given more than once.
+    """
+    items = list(spec) if isinstance(spec, (list, tuple)) else [spec]
+    if not items:
+        raise CorpusError("no corpus files given")
+    paths = []
+    for item in items:
+        if not _is_path(item):
+            raise TypeError(f"corpus paths must be str or os.PathLike, not {type(item).__name__}")
+        path = os.fsdecode(os.fspath(item))
+        if path == "-":
+            paths.append(path)
+        elif os.path.isdir(path):
+            paths.extend(_directory_files(path))
+        elif os.path.exists(path):
+            paths.append(path)
+        else:
+            raise CorpusError(f"{path}: no such file")
+    if paths.count("-") > 1:
+        raise CorpusError("-: standard input can be read only once")
+    return paths
+
+
+def _directory_files(path):
+    """Regular files (links followed) directly in ``path``, hidden ones skipped, by name."""
+    try:
+        with os.scandir(path) as entries:
+            names = sorted(e.name for e in entries if not e.name.startswith(".") and e.is_file())
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read the directory: {exc.strerror or exc}") from None
+    if not names:
+        raise CorpusError(f"{path}: no files in this directory (subdirectories and hidden "
+                          "files are skipped)")
+    return [os.path.join(path, name) for name in names]
+
+
+def corpus_name(spec):
+    """How messages name a corpus spec: the path, or the first of several."""
+    items = list(spec) if isinstance(spec, (list, tuple)) else [spec]
+    names = [os.fsdecode(os.fspath(p)) if _is_path(p) else repr(p) for p in items]
+    if len(names) <= 1:
+        return names[0] if names else "corpus"
+    return f"{names[0]} (and {len(names) - 1} more)"
 
 
 class _Prefixed:

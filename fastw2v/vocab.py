@@ -13,6 +13,7 @@ import numpy as np
 
 from . import encoding
 from .corpus import CorpusError, scan_corpus, scan_sentences
+from .sources import corpus_name, is_file_spec
 
 
 @dataclass
@@ -119,12 +120,13 @@ def build_corpus(source, min_count=5, max_vocab_size=None, progress=None, thread
 
     Parameters
     ----------
-    source : str, os.PathLike, or iterable of list of str
-        A corpus file (one sentence a line), or sentences already tokenised.
+    source : str, os.PathLike, list of them, or iterable of list of str
+        Corpus files (one sentence a line; see
+        :func:`fastw2v.sources.corpus_paths`), or sentences already tokenised.
     min_count, max_vocab_size
         See :func:`select_vocabulary`.
     progress : callable, optional
-        Passed to :func:`fastw2v.corpus.scan_corpus` for a file.
+        Passed to :func:`fastw2v.corpus.scan_corpus` for files.
     threads : int
         Threads that tokenise a large plain file in parallel.
 
@@ -133,9 +135,9 @@ def build_corpus(source, min_count=5, max_vocab_size=None, progress=None, thread
     CorpusError
         If the file is unreadable, empty, or no word reaches ``min_count``.
     """
-    if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+    if is_file_spec(source):  # a path or a list of paths; a list of token lists is sentences
         scanned = scan_corpus(source, progress=progress, threads=threads)
-        path = source
+        path = corpus_name(source)
     else:
         scanned = scan_sentences(source)
         path = "corpus"

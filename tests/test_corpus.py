@@ -66,8 +66,8 @@ def test_gzip_is_read_transparently(tmp_path):
 def test_bad_paths_and_empty_corpora(tmp_path):
     with pytest.raises(CorpusError, match="no such file"):
         scan_corpus(tmp_path / "missing.txt")
-    with pytest.raises(CorpusError, match="is a directory"):
-        scan_corpus(tmp_path)
+    with pytest.raises(CorpusError, match="no files in this directory"):
+        scan_corpus(tmp_path)  # a directory is its files; this one has none
     empty = tmp_path / "empty.txt"
     empty.write_text(" \n\t\n")
     with pytest.raises(CorpusError, match="empty"):
@@ -109,8 +109,11 @@ def test_in_memory_sentences():
     vocab, corpus = build_corpus([["a", "b"], [], ["b", "c", "b"]], min_count=1)
     assert vocab.index_to_key == ["b", "a", "c"]
     assert corpus.sentence_starts.tolist() == [0, 2, 5]
-    with pytest.raises(TypeError, match="sentence 0: sentences must be lists of str tokens"):
+    # a list of str names files; a list mixing str and token lists is bad sentences
+    with pytest.raises(CorpusError, match="^a b c: no such file$"):
         build_corpus(["a b c"], min_count=1)
+    with pytest.raises(TypeError, match="sentence 1: sentences must be lists of str tokens"):
+        build_corpus([["a", "b"], "a b c"], min_count=1)
 
 
 def _same_scan(a, b):
@@ -189,3 +192,50 @@ def test_decode_picks_any_subset_of_words_in_any_order():
     assert state.decode(picks) == [raw[i].decode("utf-8", "replace") for i in picks]
     assert state.decode([2, 0]) == ["日本", "é"]
     assert state.decode(np.array([], dtype=np.int64)) == []
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_several_files_read_as_their_concatenation(tmp_path, monkeypatch, threads):
+    # Plain files large enough to be read in parts (the second after a run of
+    # files read in turn), small ones, gzip files, the last one's tokens far
+    # beyond the room reserved for it (two a compressed byte).
+    monkeypatch.setattr(corpus_module, "MIN_PART_BYTES", 512)
+    rng = np.random.default_rng(threads)
+    words = ["w%d" % i for i in range(400)] + ["é", "日本"]
+
+    def random_lines(n):
+        return [" ".join(words[i] for i in rng.integers(0, len(words), rng.integers(0, 15)))
+                for _ in range(n)]
+
+    files = [(random_lines(300), None), (random_lines(20), None), (random_lines(100), gzip.compress),
+             (random_lines(300), None), (["a"] * 50 + random_lines(10), None),
+             (["a b"] * 3000, gzip.compress)]
+    paths = []
+    for k, (lines, compress) in enumerate(files):
+        data = "".join(line + "\n" for line in lines).encode()
+        paths.append(tmp_path / f"part{k}")
+        paths[-1].write_bytes(compress(data) if compress else data)
+    lines = [line for chunk, _ in files for line in chunk]
+    whole = tmp_path / "whole.txt"
+    whole.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    one = scan_corpus(whole, chunk_bytes=256)
+    many = scan_corpus(paths, chunk_bytes=256, threads=threads)
+    _same_scan(one, many)
+    assert decode(many) == [line.split() for line in lines if line.split()]
+    (vocab1, corpus1), (vocab2, corpus2) = (build_corpus(s, min_count=2, threads=threads)
+                                            for s in (whole, paths))
+    assert vocab1.index_to_key == vocab2.index_to_key
+    assert vocab1.counts.tolist() == vocab2.counts.tolist()
+    assert corpus1.ids.tolist() == corpus2.ids.tolist()
+    assert corpus1.sentence_starts.tolist() == corpus2.sentence_starts.tolist()
+    assert corpus1.raw_tokens == corpus2.raw_tokens == sum(len(line.split()) for line in lines)
+
+
+def test_build_corpus_takes_a_list_of_paths_and_names_it_in_errors(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("x y\n")
+    b.write_text("y z\n")
+    vocab, corpus = build_corpus((a, str(b)), min_count=1)
+    assert vocab.index_to_key == ["y", "x", "z"] and len(corpus) == 4
+    with pytest.raises(CorpusError, match=r"a.txt \(and 1 more\): no word occurs at least min_count=3"):
+        build_corpus([a, b], min_count=3)

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from fastw2v.cli import main
 from fastw2v.corpus import CorpusError, scan_corpus, scan_sentences
+from fastw2v.sources import corpus_paths
 
 TEXT = "the cat sat\nthe dog ran\n"
 WORDS = [["the", "cat", "sat"], ["the", "dog", "ran"]]
@@ -118,3 +119,125 @@ def test_bad_sentences_are_type_errors_naming_the_sentence():
         scan_sentences([[None]])
     with pytest.raises(TypeError, match="sentence 0: unhashable"):
         scan_sentences([[["nested"]]])
+
+
+# --- several files, directories (fastw2v.sources.corpus_paths) ---
+
+
+def test_corpus_paths_expands_directories_in_name_order(tmp_path):
+    d = tmp_path / "parts"
+    d.mkdir()
+    for name in ("b.txt", "a.txt", "10.txt", "2.txt", ".hidden", ".#a.txt"):  # created out of order
+        (d / name).write_text(name + "\n")
+    (d / "sub").mkdir()
+    (d / "sub" / "deep.txt").write_text("deep\n")  # not recursive
+    (d / "link.txt").symlink_to(d / "a.txt")  # a link to a file is a file
+    one = tmp_path / "one.txt"
+    one.write_text("x\n")
+    names = ["10.txt", "2.txt", "a.txt", "b.txt", "link.txt"]
+    assert corpus_paths(d) == [str(d / n) for n in names]
+    assert corpus_paths([one, str(d), "-", one]) == [str(one)] + [str(d / n) for n in names] + ["-", str(one)]
+    assert corpus_paths("-") == ["-"]
+
+
+@pytest.mark.parametrize("spec, message", [
+    (lambda t: t / "missing.txt", "missing.txt: no such file"),
+    (lambda t: [t / "a.txt", t / "missing.txt"], "missing.txt: no such file"),
+    (lambda t: t / "empty", "empty: no files in this directory"),
+    (lambda t: [t / "a.txt", t / "empty"], "empty: no files in this directory"),
+    (lambda t: t / "hidden_only", "hidden_only: no files in this directory"),
+    (lambda t: ["-", t / "a.txt", "-"], "standard input can be read only once"),
+    (lambda t: [], "no corpus files given"),
+])
+def test_bad_corpus_specs_are_one_line_errors(tmp_path, spec, message):
+    (tmp_path / "a.txt").write_text("a b\n")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "hidden_only").mkdir()
+    (tmp_path / "hidden_only" / ".cache").write_text("a b\n")
+    (tmp_path / "hidden_only" / "sub").mkdir()
+    with pytest.raises(CorpusError) as info:
+        scan_corpus(spec(tmp_path))
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_files_end_ends_its_last_line(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("the cat\nsat on")  # no newline at the end
+    b.write_text("the mat\n")
+    assert sentences(scan_corpus([a, b])) == [["the", "cat"], ["sat", "on"], ["the", "mat"]]
+    a.write_text("the cat sat")  # one token less than a chunk away from b's first
+    assert sentences(scan_corpus([a, b, a], chunk_bytes=4)) == [
+        ["the", "cat", "sat"], ["the", "mat"], ["the", "cat", "sat"]]
+
+
+def test_a_directory_reads_its_files_in_sorted_order_and_skips_dot_files(tmp_path):
+    d = tmp_path / "corpus"
+    d.mkdir()
+    (d / "b.txt").write_text("bee bee\n")
+    (d / "a.txt").write_text("ant\nant bee\n")
+    (d / ".a.txt.swp").write_text("junk junk junk\n")
+    (d / "c.txt.gz").write_bytes(gzip.compress(b"cat\n"))
+    scan = scan_corpus(d)
+    assert sentences(scan) == [["ant"], ["ant", "bee"], ["bee", "bee"], ["cat"]]
+    assert scan.words == ["ant", "bee", "cat"] and scan.counts.tolist() == [2, 3, 1]
+
+
+def test_compressed_and_plain_files_mix_in_one_list(tmp_path):
+    lines = [f"w{i} w{i % 7} common" for i in range(60)]
+    chunks = [lines[0:15], lines[15:30], lines[30:45], lines[45:60]]
+    paths = []
+    for (name, compress), chunk in zip([("a.gz", gzip.compress), ("b.bz2", bz2.compress),
+                                        ("c.xz", lzma.compress), ("d.txt", bytes)], chunks):
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(compress("\n".join(chunk).encode() + b"\n"))
+    scan = scan_corpus(paths)
+    assert sentences(scan) == [line.split() for line in lines]
+    assert scan.words[:3] == ["w0", "common", "w1"]
+
+
+def test_standard_input_in_a_list(tmp_path, monkeypatch):
+    a = tmp_path / "a.txt"
+    a.write_text("one two\n")
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, gzip.compress(b"three one\nfour"))
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        monkeypatch.setattr(sys, "stdin", type("Stdin", (), {"buffer": pipe})())
+        scan = scan_corpus([a, "-", a])
+    assert sentences(scan) == [["one", "two"], ["three", "one"], ["four"], ["one", "two"]]
+
+
+def test_standard_input_redirected_from_a_large_file_is_read_once(tmp_path, monkeypatch):
+    # a regular file behind "-" has a size, but cannot be reopened by name to be read in parts
+    # (this used to open a file called "-" and fail with "-: cannot read")
+    monkeypatch.setattr("fastw2v.corpus.MIN_PART_BYTES", 8)
+    path = tmp_path / "c.txt"
+    path.write_text(TEXT * 50)
+    with open(path, "rb") as fh:
+        monkeypatch.setattr(sys, "stdin", type("Stdin", (), {"buffer": fh})())
+        assert sentences(scan_corpus("-", threads=3)) == WORDS * 50
+
+
+def test_every_file_is_checked_before_any_is_read(tmp_path):
+    good, bad = tmp_path / "good.txt", tmp_path / "model.bin"
+    good.write_text(TEXT)
+    bad.write_bytes(b"header\x00\x00\x01" * 10)
+    calls = []
+    with pytest.raises(CorpusError, match="model.bin: binary data"):
+        scan_corpus([good, good, bad], progress=lambda *a: calls.append(a))
+    assert calls == []  # nothing was read
+
+
+def test_progress_covers_all_the_files(tmp_path, monkeypatch):
+    monkeypatch.setattr("fastw2v.corpus.MIN_PART_BYTES", 64)
+    a, b, c = tmp_path / "a.txt", tmp_path / "b.gz", tmp_path / "c.txt"
+    a.write_text(TEXT * 20)  # read in parts
+    b.write_bytes(gzip.compress(TEXT.encode() * 3))
+    c.write_text(TEXT)
+    total = sum(p.stat().st_size for p in (a, b, c))
+    calls = []
+    scan = scan_corpus([a, b, c], progress=lambda *args: calls.append(args), threads=2)
+    assert {call[1] for call in calls} == {total}
+    assert calls[-1] == (total, total, scan.n_tokens) == (total, total, 6 * 24)
+    done = [call[0] for call in calls]
+    assert done == sorted(done)

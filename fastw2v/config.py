@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Optional
 
@@ -22,9 +23,40 @@ CBOW, SKIPGRAM, SKIPGRAM_SHARED = 0, 1, 2
 #: its gradient per input row is smaller and it tolerates a larger step.
 DEFAULT_ALPHA = {"cbow": 0.05, "skipgram": 0.025}
 
-#: gensim's aliases, accepted by :class:`fastw2v.Word2Vec` for users who come
-#: from ``gensim.models.Word2Vec``.
+#: gensim's names for fastw2v's settings, accepted by :class:`fastw2v.Word2Vec`
+#: for users who come from ``gensim.models.Word2Vec`` (same meaning, other name).
 GENSIM_ALIASES = {"vector_size": "dim", "workers": "threads"}
+
+#: gensim's settings whose gensim default is what fastw2v always does: that
+#: value is accepted (a ported script passes it), any other is refused with
+#: the reason. name -> (the accepted value, why another cannot be honoured).
+GENSIM_FIXED = {
+    "hs": (0, "hierarchical softmax (hs=1) is not available yet; fastw2v trains with "
+              "negative sampling (negative=5 by default)"),
+    "cbow_mean": (1, "fastw2v's CBOW averages the context vectors (cbow_mean=1); "
+                     "their sum (cbow_mean=0) is not available"),
+    "null_word": (0, "fastw2v pads no window with a null word (null_word=0)"),
+    "sorted_vocab": (1, "fastw2v always sorts the vocabulary by descending count (sorted_vocab=1)"),
+    "shrink_windows": (True, "fastw2v always draws each window's size from 1..window, "
+                             "as word2vec.c (shrink_windows=True)"),
+    "trim_rule": (None, "trim_rule is not supported: filter the tokens before training, "
+                        "or use min_count / max_final_vocab"),
+    "hashfxn": (hash, "fastw2v draws the initial vectors from seed alone (no hashfxn)"),
+    "word_count": (0, "word_count is not supported: the learning rate follows start_alpha "
+                      "and end_alpha over this call's epochs"),
+}
+
+#: gensim settings that tune gensim's own job queue and logging; fastw2v has
+#: no queue (each thread takes blocks of ``fastw2v.word2vec.BLOCK_TOKENS``
+#: tokens) and reports progress after every block, so they have no effect.
+GENSIM_IGNORED = ("batch_words", "queue_factor", "report_delay", "progress_per",
+                  "keep_raw_vocab", "comment")
+
+#: Settings fastw2v renamed; the old name still works with a warning.
+#: ``max_vocab_size`` was fastw2v's cap on the final vocabulary, but gensim
+#: uses that name for a memory bound while counting (which fastw2v's exact
+#: count does not need), so the cap now has gensim's name for it.
+DEPRECATED = {"max_vocab_size": "max_final_vocab"}
 
 #: Seeds are used as unsigned 64-bit integers (the splitmix64 state of :mod:`fastw2v.rng`).
 MAX_SEED = (1 << 64) - 1
@@ -93,8 +125,9 @@ class TrainConfig:
         with probability ``sqrt(t/f) + t/f`` (word2vec.c). 0 disables it.
     min_count : int
         Words seen fewer times are dropped from the vocabulary and corpus.
-    max_vocab_size : int or None
-        Keep at most this many of the most frequent words.
+    max_final_vocab : int or None
+        Keep at most this many of the most frequent words (gensim's name;
+        ``max_vocab_size`` is a deprecated alias).
     epochs : int
         Passes over the corpus.
     threads : int
@@ -125,7 +158,7 @@ class TrainConfig:
     negative: int = 5
     sample: float = 1e-3
     min_count: int = 5
-    max_vocab_size: Optional[int] = None
+    max_final_vocab: Optional[int] = None
     epochs: int = 5
     threads: int = dataclasses.field(default_factory=default_threads)
     alpha: Optional[float] = None
@@ -141,8 +174,8 @@ class TrainConfig:
         _check_int("window", self.window, 1)
         _check_int("negative", self.negative, 1)
         _check_int("min_count", self.min_count, 1)
-        if self.max_vocab_size is not None:
-            _check_int("max_vocab_size", self.max_vocab_size, 1)
+        if self.max_final_vocab is not None:
+            _check_int("max_final_vocab", self.max_final_vocab, 1)
         _check_int("epochs", self.epochs, 1)
         _check_int("threads", self.threads, 1)
         _check_int("seed", self.seed, 0, MAX_SEED)
@@ -200,12 +233,8 @@ class TrainConfig:
 
     @classmethod
     def from_kwargs(cls, **kwargs) -> "TrainConfig":
-        """Build a config, accepting gensim's names ``vector_size`` and ``workers``."""
-        for alias, name in GENSIM_ALIASES.items():
-            if alias in kwargs:
-                if name in kwargs:
-                    raise ConfigError(f"give either {alias} or {name}, not both")
-                kwargs[name] = kwargs.pop(alias)
+        """Build a config from fastw2v's settings or gensim's (:func:`from_gensim`)."""
+        kwargs = from_gensim(kwargs)
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(kwargs) - known)
         if unknown:
@@ -213,6 +242,54 @@ class TrainConfig:
         if kwargs.get("threads", 0) is None:
             kwargs.pop("threads")
         return cls(**kwargs)
+
+
+def _rename(kwargs, old, new):
+    if old in kwargs:
+        if new in kwargs:
+            raise ConfigError(f"give either {old} or {new}, not both", new)
+        kwargs[new] = kwargs.pop(old)
+
+
+def from_gensim(kwargs):
+    """fastw2v's settings from a mix of fastw2v's and ``gensim.models.Word2Vec``'s.
+
+    gensim's names with fastw2v's meaning are renamed (:data:`GENSIM_ALIASES`;
+    ``sg=0/1`` is ``model="cbow"/"skipgram"``); gensim's settings fixed to what
+    fastw2v always does are dropped at that value and refused at any other
+    (:data:`GENSIM_FIXED`); gensim's queue and logging knobs are dropped
+    (:data:`GENSIM_IGNORED`); a deprecated name warns and is renamed
+    (:data:`DEPRECATED`). Anything else is left for :class:`TrainConfig` to
+    accept or refuse.
+
+    Raises
+    ------
+    ConfigError
+        A gensim setting fastw2v cannot honour, or a setting given twice.
+    """
+    kwargs = dict(kwargs)
+    for alias, name in GENSIM_ALIASES.items():
+        _rename(kwargs, alias, name)
+    if "sg" in kwargs:
+        sg = kwargs.pop("sg")
+        if "model" in kwargs:
+            raise ConfigError("give either sg or model, not both", "model")
+        if isinstance(sg, bool) or sg not in (0, 1):
+            raise ConfigError(f"sg must be 0 (CBOW) or 1 (skip-gram), not {sg!r}", "model")
+        kwargs["model"] = MODELS[int(sg)]
+    for name, (value, why) in GENSIM_FIXED.items():
+        if name in kwargs:
+            given = kwargs.pop(name)
+            if not (given is value or (value is not None and given == value)):
+                raise ConfigError(f"{name}={given!r} is not supported: {why}", name)
+    for name in GENSIM_IGNORED:
+        kwargs.pop(name, None)
+    for old, new in DEPRECATED.items():
+        if old in kwargs:
+            warnings.warn(f"{old} is deprecated: it is now {new} (gensim's name for a cap on "
+                          f"the final vocabulary)", FutureWarning, stacklevel=4)
+            _rename(kwargs, old, new)
+    return kwargs
 
 
 def _check_int(name, value, low, high=None):

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numba
 import numpy as np
 
-from . import kernels
+from . import kernels, persist, vocab_update
 from .bundles import Corpus, Outputs, Schedule, Scratch, Settings, Tables, Weights
-from .config import ConfigError, TrainConfig, _check_int
+from .callbacks import EpochCallbacks
+from .config import (GENSIM_FIXED, GENSIM_IGNORED, ConfigError, TrainConfig, _check_float,
+                     _check_int, default_end_alpha, from_gensim)
+from .corpus import CorpusError, scan_corpus, scan_sentences
 from .sampling import UnigramTable, keep_probabilities, learning_rate
+from .sources import corpus_paths, is_file_spec
 from .vocab import build_corpus
 
 logger = logging.getLogger("fastw2v")
@@ -190,39 +196,144 @@ def numba_threads(n):
         numba.set_num_threads(before)
 
 
+@dataclass
+class TrainState:
+    """Where training stands: saved with the model, so a stopped run resumes exactly.
+
+    A *run* is one call of :meth:`Word2Vec.train`: ``run_epochs`` passes over
+    one corpus while the learning rate falls linearly from ``start_alpha`` to
+    ``end_alpha``. Training proceeds in kernel calls over consecutive ranges
+    of the encoded corpus; between two calls, this state and the matrices
+    are everything the rest of the run depends on.
+
+    Attributes
+    ----------
+    epochs_trained : int
+        Complete epochs over the model's life, all runs together.
+    run_epochs : int
+        Epochs of the current (or last) run; 0 before the first.
+    epoch : int
+        Complete epochs of the current run; the run is finished when it equals ``run_epochs``.
+    position : int
+        Kept tokens of the current epoch already trained (0 at an epoch boundary).
+    start_alpha, end_alpha : float
+        The current run's learning-rate schedule.
+    streams : int
+        Random streams used so far. Every thread's block of every kernel call
+        seeds its generator from ``(seed, next stream)``, so a later run, or the
+        rest of a resumed one, never replays an earlier block's draws.
+    loss_sum : float
+        Summed loss of the current epoch so far (float64).
+    examples : int
+        Examples behind ``loss_sum``.
+    epoch_loss : list of float
+        Mean loss per example of each complete epoch of the current run.
+    corpus : dict or None
+        The corpus the run trains on (:func:`corpus_fingerprint`).
+    """
+
+    epochs_trained: int = 0
+    run_epochs: int = 0
+    epoch: int = 0
+    position: int = 0
+    start_alpha: float = 0.0
+    end_alpha: float = 0.0
+    streams: int = 0
+    loss_sum: float = 0.0
+    examples: int = 0
+    epoch_loss: list = field(default_factory=list)
+    corpus: dict = None
+
+    @property
+    def unfinished(self):
+        """True if the last run stopped before its last epoch ended."""
+        return self.epoch < self.run_epochs
+
+    @classmethod
+    def from_dict(cls, data):
+        """The state saved by :meth:`Word2Vec.save`; ValueError if fields are missing or wrong."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        if not isinstance(data, dict) or set(data) != names:
+            raise ValueError(f"training state fields {sorted(data) if isinstance(data, dict) else data!r}")
+        state = cls(**data)
+        ints = ("epochs_trained", "run_epochs", "epoch", "position", "streams", "examples")
+        if not all(isinstance(getattr(state, k), int) and getattr(state, k) >= 0 for k in ints):
+            raise ValueError("training state counters must be non-negative integers")
+        if state.epoch > state.run_epochs:
+            raise ValueError(f"training state epoch {state.epoch} > run_epochs {state.run_epochs}")
+        return state
+
+
+def corpus_fingerprint(corpus, files=None):
+    """What identifies an encoded corpus: its sizes and a CRC of its codes.
+
+    A resumed run re-reads its corpus and must find exactly this, or it would
+    train on other tokens than the position and schedule it resumes describe.
+    ``files``: the corpus files (absolute paths) to re-read it from, or None
+    (in-memory sentences, standard input).
+    """
+    crc = zlib.crc32(memoryview(corpus.codes).cast("B"))
+    crc = zlib.crc32(memoryview(corpus.escapes).cast("B"), crc)
+    return {"files": files, "raw_tokens": int(corpus.raw_tokens), "tokens": len(corpus),
+            "sentences": int(corpus.sentence_starts.size - 1), "crc32": crc}
+
+
+def _corpus_files(source):
+    """Absolute paths of a corpus file spec, or None where it cannot be re-read."""
+    if not is_file_spec(source):
+        return None
+    paths = corpus_paths(source)
+    if "-" in paths:
+        return None
+    return [os.path.abspath(p) for p in paths]
+
+
 class Word2Vec:
     """Train word2vec (CBOW or skip-gram with negative sampling).
 
     Parameters
     ----------
-    sentences : iterable of list of str, optional
-        An in-memory corpus, one token list a sentence.
-    corpus_file : str or os.PathLike, optional
-        A UTF-8 text file, one sentence a line (gzip is unpacked on the fly).
-        With either corpus the model is built and trained at once; with
-        neither, call :meth:`build_vocab` and :meth:`train`.
+    sentences : iterable of list of str, or a corpus file spec, optional
+        The corpus. With a corpus the model is built and trained at once;
+        without, call :meth:`build_vocab` and :meth:`train`. ``corpus_iterable``
+        (gensim's name) is the same.
+    corpus_file : str, os.PathLike, list of them, or a directory, optional
+        UTF-8 text, one sentence a line (gzip, bzip2 and xz are unpacked on the
+        fly; ``"-"`` is standard input; a directory's files are read in sorted order).
     progress : callable, optional
         Called with a :class:`TrainProgress` after every kernel call.
-    callbacks : sequence of callable, optional
-        Each is called as ``callback(model, epoch, loss)`` after every epoch.
+    callbacks : sequence, optional
+        Callables ``f(model, epoch, loss)``, called after every epoch, or
+        gensim ``CallbackAny2Vec`` objects (``on_train_begin``,
+        ``on_epoch_begin``, ``on_epoch_end``, ``on_train_end``).
+    compute_loss : bool
+        gensim's flag. fastw2v always computes the loss (it costs nothing
+        measurable); the flag is kept for :attr:`compute_loss`.
     **settings
         Any field of :class:`fastw2v.config.TrainConfig` (``model``, ``dim``,
         ``window``, ``negative``, ``sample``, ``min_count``, ``epochs``,
-        ``threads``, ``alpha``, ``min_alpha``, ``seed``, ...); gensim's
-        ``vector_size`` and ``workers`` are accepted for ``dim`` and ``threads``.
+        ``threads``, ``alpha``, ``min_alpha``, ``seed``, ...), or gensim's
+        name for it (``sg``, ``vector_size``, ``workers``, ...; see
+        :func:`fastw2v.config.from_gensim` and the README's "Coming from gensim").
 
     Attributes
     ----------
     wv : fastw2v.KeyedVectors
-        The trained word vectors (shares memory with the input matrix).
+        The word vectors (shares memory with the input matrix).
     syn1neg : ndarray of float32, shape (V, dim)
         The output vectors.
     vocab : fastw2v.vocab.Vocabulary
     corpus : fastw2v.vocab.EncodedCorpus
+        The corpus the next :meth:`train` trains on.
+    state : TrainState
+        Where training stands (saved by :meth:`save`).
     timings : dict of str to float
         Seconds spent in each phase ("read", "train").
     result : TrainResult
-        The last training run.
+        The last training call.
+    metadata : dict
+        Free JSON-serialisable notes saved and loaded with the model (the
+        command line keeps its output path and format here for ``--resume``).
 
     Examples
     --------
@@ -230,47 +341,124 @@ class Word2Vec:
     >>> model.wv.most_similar("king", topn=5)  # doctest: +SKIP
     """
 
-    def __init__(self, sentences=None, corpus_file=None, progress=None, callbacks=(), **settings):
+    def __init__(self, sentences=None, corpus_file=None, progress=None, callbacks=(),
+                 corpus_iterable=None, compute_loss=False, **settings):
         self.config = TrainConfig.from_kwargs(**settings)
         check_memory(self.config, 2)
         self.progress = progress
-        self.callbacks = list(callbacks)
+        self.callbacks = EpochCallbacks(callbacks).items
+        self.compute_loss = bool(compute_loss)
         self.vocab = None
         self.corpus = None
         self.wv = None
         self.syn1neg = None
         self.timings = {}
         self.result = None
-        if sentences is not None and corpus_file is not None:
-            raise ValueError("give either sentences or corpus_file, not both")
-        source = corpus_file if corpus_file is not None else sentences
+        self.state = TrainState()
+        self.metadata = {}
+        self._source = None  # the object build_vocab last read, to know it in train()
+        source = _one_source(sentences=sentences, corpus_iterable=corpus_iterable,
+                             corpus_file=corpus_file)
         if source is not None:
             self.build_vocab(source)
             self.train()
 
-    def build_vocab(self, corpus_file=None, sentences=None, progress=None):
+    # ------------------------------------------------------------------ gensim's attributes
+
+    @property
+    def epochs(self):
+        """int: epochs of a :meth:`train` call that gives none (the ``epochs`` setting)."""
+        return self.config.epochs
+
+    @property
+    def vector_size(self):
+        return self.config.dim
+
+    @property
+    def window(self):
+        return self.config.window
+
+    @property
+    def sg(self):
+        """1 for skip-gram, 0 for CBOW (gensim's flag)."""
+        return int(self.config.model == "skipgram")
+
+    @property
+    def corpus_count(self):
+        """int: sentences of the corpus read last (gensim's ``total_examples``)."""
+        return 0 if self.corpus is None else int(self.corpus.sentence_starts.size - 1)
+
+    @property
+    def corpus_total_words(self):
+        """int: raw tokens of the corpus read last (gensim's ``total_words``)."""
+        return 0 if self.corpus is None else int(self.corpus.raw_tokens)
+
+    def get_latest_training_loss(self):
+        """Mean loss per example of the latest complete epoch (0.0 before the first).
+
+        Unlike gensim's, whose value is a running sum since the start of the
+        ``train()`` call (so a per-epoch figure needs differences), this is
+        already per epoch and per example: per centre word for CBOW, per
+        (centre, context) pair for skip-gram, in float64.
+        """
+        return self.state.epoch_loss[-1] if self.state.epoch_loss else 0.0
+
+    # ------------------------------------------------------------------ vocabulary
+
+    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress=None,
+                    sentences=None, **gensim_only):
         """Read the corpus once: count, choose the vocabulary, encode to ids.
 
         Parameters
         ----------
-        corpus_file : str or os.PathLike, optional
-        sentences : iterable of list of str, optional
+        corpus_iterable : iterable of list of str, or a corpus file spec, optional
+            Sentences (read once: a generator works), or, as the first
+            positional argument, a path. ``sentences`` is the same.
+        corpus_file : str, os.PathLike, list of them, or a directory, optional
+        update : bool
+            Keep the vocabulary and every row, and add this corpus's words:
+            old words keep their ids and add this corpus's counts; new words
+            seen ``min_count`` times here are appended, their input rows drawn
+            as a new model's would be and their output rows zero. Negative
+            sampling and subsampling then follow the merged counts. Without
+            ``update`` the vocabulary and the vectors start afresh.
         progress : callable, optional
-            Called as ``progress(bytes_read, total_bytes, tokens)`` while reading a file.
+            Called as ``progress(bytes_read, total_bytes, tokens)`` while reading files.
+        **gensim_only
+            gensim's ``progress_per``, ``keep_raw_vocab`` (no effect) and
+            ``trim_rule`` (None only); see :func:`fastw2v.config.from_gensim`.
         """
-        source = corpus_file if corpus_file is not None else sentences
+        from_gensim(gensim_only)  # refuses what cannot be honoured
+        unknown = set(gensim_only) - set(GENSIM_FIXED) - set(GENSIM_IGNORED)
+        if unknown:
+            raise TypeError(f"build_vocab() got unexpected argument(s) {', '.join(sorted(unknown))}")
+        source = _one_source(sentences=sentences, corpus_iterable=corpus_iterable,
+                             corpus_file=corpus_file)
         if source is None:
-            raise ValueError("build_vocab needs corpus_file or sentences")
+            raise ValueError("build_vocab needs a corpus: corpus_iterable, sentences or corpus_file")
+        cfg = self.config
         t0 = time.perf_counter()
-        self.vocab, self.corpus = build_corpus(
-            source, self.config.min_count, self.config.max_vocab_size, progress,
-            threads=self.config.threads,
-        )
+        if update:
+            if self.vocab is None:
+                raise RuntimeError("build_vocab(update=True) needs a vocabulary: build or load one first")
+            scanned = scan(source, progress, cfg.threads)
+            old = len(self.vocab)
+            self.vocab, added = vocab_update.grow(self.vocab, scanned, cfg.min_count,
+                                                  cfg.max_final_vocab)
+            self.corpus = vocab_update.encode_with(scanned, self.vocab)
+            self._grow_weights(old)
+            logger.info("vocabulary update: %d new words, %d in all", added, len(self.vocab))
+        else:
+            self.vocab, self.corpus = build_corpus(
+                source, cfg.min_count, cfg.max_final_vocab, progress, threads=cfg.threads)
+            self._init_weights()
+            self.state = TrainState()
+        self._source = source
+        self._source_files = _corpus_files(source)
         self.timings["read"] = time.perf_counter() - t0
-        self._init_weights()
         logger.info(
             "vocabulary: %d words (min_count=%d), %d raw tokens, %d kept, %d sentences",
-            len(self.vocab), self.config.min_count, self.corpus.raw_tokens,
+            len(self.vocab), cfg.min_count, self.corpus.raw_tokens,
             len(self.corpus), self.corpus.sentence_starts.size - 1,
         )
         return self
@@ -284,62 +472,186 @@ class Word2Vec:
         """
         from .keyedvectors import KeyedVectors
 
-        n, dim = len(self.vocab), self.config.dim
+        n = len(self.vocab)
         check_memory(self.config, n)
-        rng = np.random.default_rng(self.config.seed)
-        syn0 = rng.random((n, dim), dtype=np.float32)
-        syn0 -= np.float32(0.5)
-        syn0 *= np.float32(2.0 / dim)
-        self.syn1neg = np.zeros((n, dim), dtype=np.float32)
+        syn0 = _initial_rows(np.random.default_rng(self.config.seed), n, self.config.dim)
+        self.syn1neg = np.zeros((n, self.config.dim), dtype=np.float32)
         self.wv = KeyedVectors(syn0, self.vocab.index_to_key, counts=self.vocab.counts)
 
-    def train(self, epochs=None, progress=None, callbacks=None, stop=None):
-        """Train for ``epochs`` passes (default: the configured number).
+    def _grow_weights(self, old):
+        """Rows for the words a vocabulary update appended after the first ``old``.
 
-        Each call is one complete run of the learning-rate schedule: the rate
-        falls linearly from ``alpha`` to ``min_alpha`` over this call's epochs
-        (by default to ``alpha / (epochs + 1)`` of this call's ``epochs``).
-        A second call therefore goes on from the current vectors with the rate
-        back at ``alpha`` (as word2vec.c restarted on its own output would),
-        not where the first call left it; it logs a warning saying so.
+        Their input rows are drawn as a fresh model's (:meth:`_init_weights`),
+        from a generator seeded by ``(seed, old)``: reproducible, and not a
+        replay of the rows the first ``old`` words were given.
+        """
+        from .keyedvectors import KeyedVectors
+
+        n, dim = len(self.vocab), self.config.dim
+        check_memory(self.config, n)
+        fresh = _initial_rows(np.random.default_rng([self.config.seed, old]), n - old, dim)
+        syn0 = np.concatenate([self.wv.vectors, fresh])
+        self.syn1neg = np.concatenate([self.syn1neg, np.zeros((n - old, dim), dtype=np.float32)])
+        self.wv = KeyedVectors(syn0, self.vocab.index_to_key, counts=self.vocab.counts)
+
+    def _use_corpus(self, source, progress=None):
+        """Make ``source`` the corpus to train on, encoded with the current vocabulary.
+
+        The corpus :meth:`build_vocab` read last is not read again (a
+        generator could not be); any other is read and encoded, its words
+        outside the vocabulary dropped.
+        """
+        if source is self._source or (is_file_spec(source) and source == self._source):
+            return
+        t0 = time.perf_counter()
+        self.corpus = vocab_update.encode_with(scan(source, progress, self.config.threads),
+                                               self.vocab)
+        self._source = source
+        self._source_files = _corpus_files(source)
+        self.timings["read"] = self.timings.get("read", 0.0) + time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ training
+
+    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
+              epochs=None, start_alpha=None, end_alpha=None, compute_loss=None, callbacks=None,
+              progress=None, stop=None, resume=False, sentences=None, **gensim_only):
+        """Train: one run of ``epochs`` passes with its own learning-rate schedule.
+
+        Each call is a run: the rate falls linearly from ``start_alpha``
+        (default: the ``alpha`` setting) to ``end_alpha`` (default:
+        ``min_alpha`` if set, else ``start_alpha / (epochs + 1)``) over this
+        call's epochs, from the current vectors. Random streams go on from
+        where the previous run left them, so a second run never replays the
+        first's draws.
 
         Parameters
         ----------
+        corpus_iterable, sentences, corpus_file : optional
+            The corpus to train on; default the one :meth:`build_vocab` read.
+            Another corpus is read and encoded with the current vocabulary
+            (its unknown words dropped; use ``build_vocab(..., update=True)``
+            first to add them).
+        total_examples, total_words : int, optional
+            gensim's required hints; fastw2v counts the corpus itself, so they are
+            only checked to be non-negative integers.
         epochs : int, optional
-            A positive integer.
+            Default: the ``epochs`` setting.
+        start_alpha, end_alpha : float, optional
+            This run's schedule (gensim's names).
+        compute_loss : bool, optional
+            Sets :attr:`compute_loss` (the loss is always computed).
+        callbacks : sequence, optional
+            Overrides the constructor's (same two forms).
         progress : callable, optional
             Overrides the constructor's ``progress`` callback.
-        callbacks : sequence of callable, optional
-            Overrides the constructor's epoch callbacks.
         stop : callable, optional
             Polled between kernel calls; when it returns True training stops
-            early and the result covers what was trained (``TrainResult.seconds``
-            and the losses so far).
+            after the current call, the state records where, and
+            ``train(resume=True)`` (after :meth:`save` and :meth:`load` if need
+            be) goes on from there.
+        resume : bool
+            Finish the run that was stopped, exactly where it stopped: same
+            schedule, same random streams, same corpus (re-read from its files
+            when the model was loaded; it must be unchanged). With
+            ``threads=1`` the result is byte-identical to a run never stopped.
+        **gensim_only
+            gensim's ``word_count`` (0 only), ``queue_factor`` and
+            ``report_delay`` (no effect).
 
         Returns
         -------
         TrainResult
         """
-        if self.corpus is None:
+        from_gensim(gensim_only)
+        unknown = set(gensim_only) - set(GENSIM_FIXED) - set(GENSIM_IGNORED)
+        if unknown:
+            raise TypeError(f"train() got unexpected argument(s) {', '.join(sorted(unknown))}")
+        for name, value in (("total_examples", total_examples), ("total_words", total_words)):
+            if value is not None:
+                _check_int(name, value, 0)
+        if compute_loss is not None:
+            self.compute_loss = bool(compute_loss)
+        if self.vocab is None:
             raise RuntimeError("call build_vocab before train")
+        if not self.wv.vectors.flags.writeable:
+            raise RuntimeError("this model was loaded with mmap='r' (read-only) and cannot be "
+                               "trained; load it with mmap=None or mmap='c'")
+        source = _one_source(sentences=sentences, corpus_iterable=corpus_iterable,
+                             corpus_file=corpus_file)
+        if resume:
+            if epochs is not None or start_alpha is not None or end_alpha is not None:
+                raise ValueError("resume=True finishes the stopped run on its own schedule; "
+                                 "epochs, start_alpha and end_alpha cannot be given with it")
+            self._resume_corpus(source)
+        else:
+            if source is not None:
+                self._use_corpus(source)
+            if self.corpus is None:
+                raise RuntimeError("call build_vocab before train, or give train a corpus")
+            self._start_run(epochs, start_alpha, end_alpha)
+        callbacks = self.callbacks if callbacks is None else EpochCallbacks(callbacks).items
+        return self._run(self.progress if progress is None else progress, EpochCallbacks(callbacks), stop)
+
+    def _start_run(self, epochs, start_alpha, end_alpha):
+        """Set the state for a new run of ``epochs`` on :attr:`corpus` (validating the schedule)."""
         cfg = self.config
-        if epochs is None:
-            epochs = cfg.epochs
+        epochs = cfg.epochs if epochs is None else epochs
         _check_int("epochs", epochs, 1)
-        if self.result is not None:
+        start = cfg.start_alpha if start_alpha is None else start_alpha
+        _check_float("start_alpha", start, 0.0, strict=True)
+        if end_alpha is None:
+            end_alpha = cfg.end_alpha(epochs) if start_alpha is None or cfg.min_alpha is not None \
+                else default_end_alpha(start, epochs)
+        _check_float("end_alpha", end_alpha, 0.0)
+        if end_alpha > start:
+            raise ConfigError(f"end_alpha ({end_alpha}) must not exceed start_alpha ({start})",
+                              "end_alpha")
+        if self.state.run_epochs:
             logger.warning("train() called again: the learning rate restarts at %g and falls to "
-                           "%g over these %d epochs, from the current vectors",
-                           cfg.start_alpha, cfg.end_alpha(epochs), epochs)
-        progress = self.progress if progress is None else progress
-        callbacks = self.callbacks if callbacks is None else list(callbacks)
+                           "%g over these %d epochs, from the current vectors (start_alpha and "
+                           "end_alpha choose them)", start, end_alpha, epochs)
+        st = self.state
+        st.run_epochs, st.epoch, st.position = epochs, 0, 0
+        st.start_alpha, st.end_alpha = float(start), float(end_alpha)
+        st.loss_sum, st.examples, st.epoch_loss = 0.0, 0, []
+        st.corpus = corpus_fingerprint(self.corpus, self._source_files)
+
+    def _resume_corpus(self, source):
+        """Make :attr:`corpus` the stopped run's corpus, re-read if need be, and check it."""
+        st = self.state
+        if not st.unfinished:
+            raise RuntimeError("there is no stopped run to resume: the last run finished "
+                               f"({st.epoch} of {st.run_epochs} epochs)" if st.run_epochs else
+                               "there is no stopped run to resume: this model was never trained")
+        saved = st.corpus
+        if source is None and (self.corpus is None or corpus_fingerprint(self.corpus) != {**saved, "files": None}):
+            if not saved.get("files"):
+                raise CorpusError("the stopped run read standard input or in-memory sentences; "
+                                  "give its corpus again to resume")
+            source = saved["files"]
+        if source is not None:
+            self.corpus = vocab_update.encode_with(scan(source, None, self.config.threads),
+                                                   self.vocab)
+            self._source = source
+            self._source_files = _corpus_files(source)
+        now = corpus_fingerprint(self.corpus)
+        if {**now, "files": None} != {**saved, "files": None}:
+            raise CorpusError(
+                f"the corpus differs from the one the stopped run trained on "
+                f"({saved['raw_tokens']} tokens in {saved['sentences']} sentences then, "
+                f"{now['raw_tokens']} in {now['sentences']} now, or other words); "
+                "resume with the same corpus")
+
+    def _run(self, progress, callbacks, stop):
+        """Train from :attr:`state` to the end of its run, or until ``stop()``."""
+        cfg, st = self.config, self.state
         syn0, syn1 = self.wv.vectors, self.syn1neg
         n = len(self.corpus)
         raw_ratio = self.corpus.raw_tokens / max(n, 1)
-        total = float(epochs * n)
+        total = float(st.run_epochs * n)
         blocks = cfg.threads
         per_call = blocks * BLOCK_TOKENS
-        calls = max(1, -(-n // per_call))
-        alpha, min_alpha = cfg.start_alpha, cfg.end_alpha(epochs)
+        alpha, min_alpha = st.start_alpha, st.end_alpha
         # the kernels' arguments (fastw2v.bundles), built once; only the
         # schedule's words_before changes from call to call
         table = UnigramTable(self.vocab.counts, cfg.ns_exponent)
@@ -357,53 +669,63 @@ class Word2Vec:
                       kept=np.zeros(blocks, dtype=np.int64))
         result = TrainResult()
         t0 = time.perf_counter()
-        done = 0
+        before = done = st.epoch * n + st.position
         stopped = False
+        callbacks.hook("on_train_begin", self)
         with numba_threads(cfg.threads):
-            for epoch in range(epochs):
-                loss_sum, examples = 0.0, 0
-                for call in range(calls):
+            while st.epoch < st.run_epochs:
+                if st.position == 0:
+                    callbacks.hook("on_epoch_begin", self)
+                while st.position < n:
                     if stop is not None and stop():
                         stopped = True
                         break
-                    start = call * per_call
-                    end = min(n, start + per_call)
-                    first = (epoch * calls + call) * blocks
-                    streams = np.arange(first, first + blocks, dtype=np.uint64)
+                    start, end = st.position, min(n, st.position + per_call)
+                    streams = np.arange(st.streams, st.streams + blocks, dtype=np.uint64)
                     kernels.train_range(
                         cfg.model_code, settings, weights, corpus, tables,
                         schedule._replace(words_before=float(done)), start, end, streams,
                         scratch, out,
                     )
+                    st.streams += blocks
+                    st.position = end
                     done += end - start
                     if not np.isfinite(out.loss.sum()):
-                        raise self._diverged(epoch)
-                    loss_sum += out.loss.sum()
-                    examples += int(out.examples.sum())
+                        raise self._diverged(st.epoch)
+                    st.loss_sum += float(out.loss.sum())
+                    st.examples += int(out.examples.sum())
                     result.trained_words += int(out.kept.sum())
                     if progress is not None:
                         elapsed = time.perf_counter() - t0
                         progress(TrainProgress(
-                            epoch + 1, epochs, done / total, done * raw_ratio / max(elapsed, 1e-9),
+                            st.epoch + 1, st.run_epochs, done / total,
+                            (done - before) * raw_ratio / max(elapsed, 1e-9),
                             learning_rate(alpha, min_alpha, done / total),
-                            loss_sum / max(examples, 1), elapsed,
+                            st.loss_sum / max(st.examples, 1), elapsed,
                         ))
                 if stopped:
                     break
-                epoch_loss = loss_sum / max(examples, 1)
-                result.epoch_loss.append(epoch_loss)
-                logger.info("epoch %d/%d: loss %.4f", epoch + 1, epochs, epoch_loss)
-                for callback in callbacks:
-                    callback(self, epoch + 1, epoch_loss)
+                epoch_loss = st.loss_sum / max(st.examples, 1)
+                st.epoch_loss.append(epoch_loss)
+                st.epoch += 1
+                st.epochs_trained += 1
+                st.position, st.loss_sum, st.examples = 0, 0.0, 0
+                self.wv.vectors = syn0  # the vectors changed in place: drop cached norms
+                logger.info("epoch %d/%d: loss %.4f", st.epoch, st.run_epochs, epoch_loss)
+                callbacks.epoch_end(self, st.epoch, epoch_loss)
         # float64 sums propagate any inf or NaN without a temporary the matrices' size
         if not np.isfinite(syn0.sum(dtype=np.float64) + syn1.sum(dtype=np.float64)):
-            raise self._diverged(epoch)
+            raise self._diverged(st.epoch)
+        self.wv.vectors = syn0
+        result.epoch_loss = list(st.epoch_loss)
         result.seconds = time.perf_counter() - t0
-        result.raw_words = int(round(done * raw_ratio))
+        result.raw_words = int(round((done - before) * raw_ratio))
         result.words_per_sec = result.raw_words / max(result.seconds, 1e-9)
         result.stopped = stopped
         self.timings["train"] = self.timings.get("train", 0.0) + result.seconds
         self.result = result
+        if not stopped:
+            callbacks.hook("on_train_end", self)
         logger.info("trained %d raw words in %.1f s (%.0f words/s)",
                     result.raw_words, result.seconds, result.words_per_sec)
         return result
@@ -411,4 +733,107 @@ class Word2Vec:
     def _diverged(self, epoch):
         return TrainingDiverged(
             f"training diverged in epoch {epoch + 1} (the loss became inf or NaN): "
-            f"the learning rate alpha={self.config.start_alpha:g} is too large")
+            f"the learning rate alpha={self.state.start_alpha:g} is too large")
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, path):
+        """Save the whole model to directory ``path``: vectors, vocabulary, settings, state.
+
+        The format is :mod:`fastw2v.persist`'s (NumPy arrays and JSON, no
+        pickle), written atomically: an interrupted save leaves the previous
+        model at ``path`` intact. :meth:`load` restores everything needed to
+        query, to continue training, or to resume a stopped run.
+        """
+        if self.vocab is None:
+            raise RuntimeError("nothing to save: build the vocabulary first")
+        meta = {"config": dataclasses.asdict(self.config),
+                "state": dataclasses.asdict(self.state),
+                "compute_loss": self.compute_loss, "metadata": self.metadata}
+        persist.save_model(path, self.vocab.index_to_key, self.wv.vectors, self.syn1neg,
+                           self.vocab.counts, meta)
+
+    @classmethod
+    def load(cls, path, mmap=None, **overrides):
+        """Load a model saved by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        mmap : {None, 'r', 'c'}
+            None reads the matrices into memory; ``'r'`` maps them read-only
+            (queries only); ``'c'`` maps them copy-on-write.
+        **overrides
+            Settings that may differ from the saved ones without changing the
+            model: ``threads`` (``workers``) and the ``epochs`` default.
+
+        Raises
+        ------
+        fastw2v.persist.ModelFormatError
+            Not a model directory, or a damaged one.
+        """
+        from .keyedvectors import KeyedVectors
+        from .vocab import Vocabulary
+
+        meta, keys, syn0, syn1neg, counts = persist.load_model(path, mmap=mmap)
+        overrides = from_gensim(overrides)
+        bad = set(overrides) - {"threads", "epochs"}
+        if bad:
+            raise ConfigError(f"only threads and epochs may be changed when loading, not "
+                              f"{', '.join(sorted(bad))}")
+        try:
+            settings = {**meta["config"], **overrides}
+            if settings.get("threads") is None:
+                settings.pop("threads", None)
+            config = TrainConfig(**settings)
+            state = TrainState.from_dict(meta["state"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise persist.ModelFormatError(f"{os.fspath(path)}: damaged model settings or "
+                                           f"state ({exc})") from None
+        if config.dim != syn0.shape[1]:
+            raise persist.ModelFormatError(f"{os.fspath(path)}: damaged model: dim {config.dim} "
+                                           f"but vectors of {syn0.shape[1]}")
+        model = cls.__new__(cls)
+        model.config, model.state = config, state
+        model.progress, model.callbacks = None, []
+        model.compute_loss = bool(meta.get("compute_loss", False))
+        model.metadata = meta.get("metadata") if isinstance(meta.get("metadata"), dict) else {}
+        model.vocab = Vocabulary(list(keys), counts)
+        model.wv = KeyedVectors(syn0, model.vocab.index_to_key, counts=counts)
+        model.syn1neg = syn1neg
+        model.corpus, model._source = None, None
+        model._source_files = (state.corpus or {}).get("files")
+        model.timings, model.result = {}, None
+        return model
+
+
+def _initial_rows(rng, n, dim):
+    """``n`` input rows uniform on [-1/dim, 1/dim), float32 (see :meth:`Word2Vec._init_weights`)."""
+    rows = rng.random((n, dim), dtype=np.float32)
+    rows -= np.float32(0.5)
+    rows *= np.float32(2.0 / dim)
+    return rows
+
+
+def _one_source(sentences=None, corpus_iterable=None, corpus_file=None):
+    """The one corpus given under any of its names, or None; ValueError if several."""
+    given = [s for s in (sentences, corpus_iterable, corpus_file) if s is not None]
+    if len(given) > 1:
+        raise ValueError("give one corpus: sentences (corpus_iterable) or corpus_file, not both")
+    if corpus_file is not None and not is_file_spec(corpus_file):
+        raise TypeError(f"corpus_file must be a path or a list of paths, not {type(corpus_file).__name__}")
+    iterable = sentences if sentences is not None else corpus_iterable
+    # a single path is taken as a file for convenience, but a list of str as
+    # sentences would be whole lines, not token lists: gensim would train on
+    # their characters; say so instead of guessing
+    if isinstance(iterable, (list, tuple)) and is_file_spec(iterable):
+        raise TypeError("sentences must be lists of str tokens, not str (split each line, "
+                        "or pass file names as corpus_file=[...])")
+    return given[0] if given else None
+
+
+def scan(source, progress, threads):
+    """Read a corpus (file spec or sentences) into a :class:`~fastw2v.corpus.ScannedCorpus`."""
+    if is_file_spec(source):
+        return scan_corpus(source, progress=progress, threads=threads)
+    return scan_sentences(source)

@@ -42,7 +42,7 @@ def test_gensim_aliases_and_unknown_names():
     with pytest.raises(ConfigError, match="either vector_size or dim"):
         TrainConfig.from_kwargs(vector_size=32, dim=16)
     with pytest.raises(ConfigError, match="unknown setting"):
-        TrainConfig.from_kwargs(hs=1)
+        TrainConfig.from_kwargs(hierarchical=1)
 
 
 def test_shared_negatives_picks_its_own_skipgram_kernel_only():

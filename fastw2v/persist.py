@@ -1,0 +1,181 @@
+"""Whole-model persistence: a directory a trained model is saved to and resumed from.
+
+The layout, pickle-free and readable with NumPy alone::
+
+    MODEL/model.json              settings, training state, corpus fingerprint,
+                                  and the name of the data folder below
+    MODEL/data-XXXX/vectors.npy   input vectors (``wv``), float32 (V, dim)
+    MODEL/data-XXXX/vocab.txt     word<TAB>count, one a line, by id
+    MODEL/data-XXXX/meta.json     the data folder is a KeyedVectors native
+                                  directory (:func:`fastw2v.formats.save_native`)
+    MODEL/data-XXXX/syn1neg.npy   output vectors, float32 (V, dim)
+
+A save writes a new data folder in full (each file fsync'ed), then replaces
+``model.json`` atomically: that rename is the commit. Until it, the old
+``model.json`` names the old, complete folder; after it, the new one. Old
+folders are deleted only once the new ``model.json`` is in place, so a save
+interrupted at any point (Ctrl-C, a full disk, a crash) leaves the previous
+model loadable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+
+import numpy as np
+
+from . import formats
+
+MODEL_FORMAT = "fastw2v-model"
+MODEL_VERSION = 1
+MODEL_FILE = "model.json"
+_DATA_PREFIX = "data-"
+_SYN1 = "syn1neg.npy"
+
+
+class ModelFormatError(ValueError):
+    """A model directory is missing, damaged, or of another format; the message names it."""
+
+
+def is_model(path):
+    """True if ``path`` is a directory holding a model (its ``model.json``)."""
+    return os.path.isfile(os.path.join(os.fspath(path), MODEL_FILE))
+
+
+def check_target(path):
+    """Refuse, before any work, a model path that :func:`save_model` could not or must not write.
+
+    Accepted: a model directory (replaced), an empty directory, or a new path
+    in a writable folder. Refused with :class:`fastw2v.formats.OutputPathError`:
+    a file, a directory holding anything else, a missing or read-only folder.
+    """
+    path = os.fspath(path)
+    if not os.path.lexists(path):
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise formats.OutputPathError(f"{path}: the folder {parent} does not exist")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise formats.OutputPathError(f"{path}: the folder {parent} is not writable")
+        return
+    if not os.path.isdir(path):
+        raise formats.OutputPathError(f"{path} exists and is not a directory; "
+                                      "a model is saved to a directory")
+    if not is_model(path) and any(not name.startswith(_DATA_PREFIX) for name in os.listdir(path)):
+        raise formats.OutputPathError(f"{path} is a directory that holds other files, not a "
+                                      "fastw2v model; choose a new or empty directory")
+
+
+def save_model(path, keys, syn0, syn1neg, counts, meta):
+    """Save a model to directory ``path`` (see the module docstring), atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A new path, an empty directory, or a model directory to replace.
+    keys : list of str
+    syn0, syn1neg : ndarray of float32, shape (V, dim)
+    counts : ndarray of int64, shape (V,)
+    meta : dict
+        JSON-serialisable: settings, training state, corpus fingerprint.
+
+    Raises
+    ------
+    fastw2v.formats.OutputPathError
+        ``path`` is a file, or a directory with other content.
+    OSError
+        The disk is full or not writable; the previous model is kept.
+    """
+    path = os.fspath(path)
+    check_target(path)
+    os.makedirs(path, exist_ok=True)
+    data = tempfile.mkdtemp(prefix=_DATA_PREFIX, dir=path)
+    try:
+        formats.save_native(data, keys, syn0, counts)
+        with formats.atomic_write(os.path.join(data, _SYN1)) as fout:
+            np.save(fout, syn1neg, allow_pickle=False)
+        record = {"format": MODEL_FORMAT, "version": MODEL_VERSION,
+                  "data": os.path.basename(data), **meta}
+        with formats.atomic_write(os.path.join(path, MODEL_FILE), "w") as fout:
+            json.dump(record, fout, indent=1)
+            fout.write("\n")
+    except BaseException:
+        shutil.rmtree(data, ignore_errors=True)
+        raise
+    for name in os.listdir(path):  # older folders, and leftovers of interrupted saves
+        if name.startswith(_DATA_PREFIX) and name != os.path.basename(data):
+            shutil.rmtree(os.path.join(path, name), ignore_errors=True)
+
+
+def read_meta(path):
+    """The parsed ``model.json`` of model directory ``path``, checked for format and version."""
+    path = os.fspath(path)
+    meta_path = os.path.join(path, MODEL_FILE)
+    if not os.path.isdir(path):
+        raise ModelFormatError(f"{path}: no such model directory")
+    if not os.path.isfile(meta_path):
+        raise ModelFormatError(f"{path}: not a fastw2v model (no {MODEL_FILE}); "
+                               "a model is a directory written by Word2Vec.save or --save-model")
+    try:
+        with open(meta_path, "rb") as fin:
+            meta = json.loads(fin.read().decode("utf-8"))
+    except ValueError as exc:
+        raise ModelFormatError(f"{meta_path}: damaged (invalid JSON: {exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
+        raise ModelFormatError(f"{meta_path}: not a fastw2v model file")
+    if meta.get("version") != MODEL_VERSION:
+        raise ModelFormatError(f"{meta_path}: model format version {meta.get('version')!r}; "
+                               f"this fastw2v reads version {MODEL_VERSION}")
+    data = meta.get("data")
+    if not isinstance(data, str) or not data.startswith(_DATA_PREFIX) or os.sep in data:
+        raise ModelFormatError(f"{meta_path}: damaged (no data folder named)")
+    return meta
+
+
+def load_model(path, mmap=None):
+    """Load model directory ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    mmap : {None, 'r', 'c'}
+        None reads both matrices into memory; ``'r'`` maps them read-only
+        (query only, no training); ``'c'`` maps them copy-on-write (training
+        changes memory, never the files).
+
+    Returns
+    -------
+    (meta, keys, syn0, syn1neg, counts)
+
+    Raises
+    ------
+    ModelFormatError
+        The directory is not a model, or its files are missing, damaged or disagree.
+    """
+    if mmap not in (None, "r", "c"):
+        raise ValueError(f"mmap must be None, 'r' or 'c', not {mmap!r}")
+    path = os.fspath(path)
+    meta = read_meta(path)
+    data = os.path.join(path, meta["data"])
+    try:
+        keys, syn0, counts = formats.load_native(data, mmap=True)
+        syn1neg = np.load(os.path.join(data, _SYN1), mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:  # VectorsFormatError is a ValueError
+        raise ModelFormatError(f"{path}: damaged model: {exc}") from None
+    if syn0.dtype != np.float32 or syn1neg.dtype != np.float32 or syn1neg.shape != syn0.shape:
+        raise ModelFormatError(f"{path}: damaged model: the input vectors are {syn0.dtype} "
+                               f"{syn0.shape}, the output vectors {syn1neg.dtype} {syn1neg.shape}")
+    if counts is None:
+        raise ModelFormatError(f"{path}: damaged model: the vocabulary has no counts")
+    if mmap != "r":
+        syn0, syn1neg = (_materialise(a, mmap) for a in (syn0, syn1neg))
+    return meta, keys, syn0, syn1neg, counts
+
+
+def _materialise(array, mmap):
+    """A writable version of a read-only map: copy-on-write (``'c'``) or in memory (None)."""
+    if mmap == "c":
+        return np.load(array.filename, mmap_mode="c", allow_pickle=False)
+    return np.array(array)

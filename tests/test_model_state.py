@@ -1,0 +1,255 @@
+"""Whole-model save and load, resuming a stopped run, and training on with new text."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from fastw2v import persist, word2vec
+from fastw2v.corpus import CorpusError
+from fastw2v.formats import OutputPathError
+from fastw2v.word2vec import Word2Vec
+
+from corpora import neighbour_purity, topic_corpus, write_corpus
+
+SETTINGS = dict(model="skipgram", dim=16, window=3, negative=4, min_count=1, epochs=3,
+                threads=1, seed=5)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return topic_corpus(n_sentences=600)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Kernel calls of 500 tokens: an epoch of the planted corpus takes ~17 of them."""
+    monkeypatch.setattr(word2vec, "BLOCK_TOKENS", 500)
+
+
+def _stop_after(calls):
+    seen = []
+    return lambda: seen.append(1) or len(seen) > calls
+
+
+def _same(a, b):
+    return (np.array_equal(a.wv.vectors, b.wv.vectors) and np.array_equal(a.syn1neg, b.syn1neg)
+            and a.state.epoch_loss == b.state.epoch_loss)
+
+
+@pytest.mark.parametrize("where", ["epoch boundary", "mid-epoch"])
+@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+def test_a_stopped_run_saved_loaded_and_resumed_is_byte_identical(
+        tmp_path, planted, small_blocks, model, where):
+    sentences, _ = planted
+    path = write_corpus(tmp_path / "c.txt", sentences)
+    settings = {**SETTINGS, "model": model}
+    whole = Word2Vec(corpus_file=path, **settings)
+    calls = len(whole.corpus) // 500 + 1          # kernel calls an epoch
+    stopped = Word2Vec(**settings)
+    stopped.build_vocab(corpus_file=path)
+    after = calls if where == "epoch boundary" else calls + calls // 2
+    result = stopped.train(stop=_stop_after(after))
+    assert result.stopped and stopped.state.unfinished
+    assert stopped.state.epoch == 1
+    assert (stopped.state.position == 0) == (where == "epoch boundary")
+    stopped.save(tmp_path / "model")
+    resumed = Word2Vec.load(tmp_path / "model")
+    assert not _same(resumed, whole)
+    resumed.train(resume=True)  # the corpus is re-read from the file the run recorded
+    assert _same(resumed, whole)
+    assert resumed.state.epochs_trained == 3 and not resumed.state.unfinished
+
+
+def test_resume_needs_a_stopped_run_and_the_same_corpus(tmp_path, planted):
+    sentences, _ = planted
+    path = write_corpus(tmp_path / "c.txt", sentences)
+    m = Word2Vec(**SETTINGS)
+    with pytest.raises(RuntimeError, match="never trained"):
+        m.build_vocab(corpus_file=path).train(resume=True)
+    m.train(stop=_stop_after(0))
+    m.save(tmp_path / "model")
+    write_corpus(path, sentences[:-1])  # the corpus changed on disk
+    loaded = Word2Vec.load(tmp_path / "model")
+    with pytest.raises(CorpusError, match="differs from the one the stopped run trained on"):
+        loaded.train(resume=True)
+    with pytest.raises(ValueError, match="own schedule"):
+        loaded.train(resume=True, epochs=2)
+    loaded.train(corpus_file=tmp_path / "c.txt", epochs=1)  # a new run on the new text is fine
+    with pytest.raises(RuntimeError, match="the last run finished"):
+        loaded.train(resume=True)
+
+
+def test_in_memory_sentences_must_be_given_again_to_resume(tmp_path, planted):
+    sentences, _ = planted
+    m = Word2Vec(**SETTINGS)
+    m.build_vocab(sentences)
+    m.train(stop=_stop_after(0))
+    m.save(tmp_path / "model")
+    loaded = Word2Vec.load(tmp_path / "model")
+    with pytest.raises(CorpusError, match="give its corpus again"):
+        loaded.train(resume=True)
+    loaded.train(sentences, resume=True)
+    assert loaded.state.epoch == 3
+
+
+def test_each_run_draws_new_random_streams(planted, monkeypatch):
+    sentences, _ = planted
+    seen = []
+    train_range = word2vec.kernels.train_range
+
+    def spy(*args):
+        seen.append(args[8].copy())  # the streams argument
+        return train_range(*args)
+
+    monkeypatch.setattr(word2vec.kernels, "train_range", spy)
+    m = Word2Vec(sentences=sentences, **{**SETTINGS, "threads": 2, "epochs": 2})
+    first = np.concatenate(seen)
+    seen.clear()
+    m.train(epochs=2)
+    second = np.concatenate(seen)
+    assert np.intersect1d(first, second).size == 0
+    assert m.state.streams == first.size + second.size
+
+
+def test_save_and_load_restore_everything(tmp_path, planted):
+    sentences, _ = planted
+    m = Word2Vec(sentences=sentences, **SETTINGS, compute_loss=True)
+    m.save(tmp_path / "model")
+    loaded = Word2Vec.load(tmp_path / "model")
+    assert loaded.config == m.config and loaded.state == m.state
+    assert loaded.wv.index_to_key == m.wv.index_to_key
+    assert np.array_equal(loaded.vocab.counts, m.vocab.counts)
+    assert np.array_equal(loaded.wv.vectors, m.wv.vectors)
+    assert np.array_equal(loaded.syn1neg, m.syn1neg)
+    assert loaded.compute_loss and loaded.get_latest_training_loss() == m.result.epoch_loss[-1]
+    # saving again replaces the data and leaves one data folder
+    loaded.train(sentences, epochs=1)
+    loaded.save(tmp_path / "model")
+    again = Word2Vec.load(tmp_path / "model", threads=2)
+    assert np.array_equal(again.wv.vectors, loaded.wv.vectors) and again.config.threads == 2
+    assert sorted(os.listdir(tmp_path / "model"))[-1] == "model.json"
+    assert len(os.listdir(tmp_path / "model")) == 2
+    with pytest.raises(ValueError, match="only threads and epochs"):
+        Word2Vec.load(tmp_path / "model", dim=8)
+
+
+def test_mmap_read_only_queries_and_copy_on_write_trains(tmp_path, planted):
+    sentences, _ = planted
+    m = Word2Vec(sentences=sentences, **SETTINGS)
+    m.save(tmp_path / "model")
+    ro = Word2Vec.load(tmp_path / "model", mmap="r")
+    assert ro.wv.most_similar(m.wv.index_to_key[0], topn=1) == m.wv.most_similar(m.wv.index_to_key[0], topn=1)
+    with pytest.raises(RuntimeError, match="mmap='r'"):
+        ro.train(sentences, epochs=1)
+    cow = Word2Vec.load(tmp_path / "model", mmap="c")
+    cow.train(sentences, epochs=1)
+    assert not np.array_equal(cow.wv.vectors, m.wv.vectors)
+    assert np.array_equal(Word2Vec.load(tmp_path / "model").wv.vectors, m.wv.vectors)
+
+
+def test_damaged_or_foreign_model_directories_are_refused(tmp_path, planted):
+    sentences, _ = planted
+    with pytest.raises(persist.ModelFormatError, match="no such model"):
+        Word2Vec.load(tmp_path / "missing")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(persist.ModelFormatError, match="not a fastw2v model"):
+        Word2Vec.load(tmp_path / "other")
+    m = Word2Vec(sentences=sentences, **SETTINGS)
+    with pytest.raises(OutputPathError, match="holds other files"):
+        m.save(tmp_path / "other")
+    assert os.listdir(tmp_path / "other") == ["notes.txt"]
+    (tmp_path / "file").write_text("mine")
+    with pytest.raises(OutputPathError, match="not a directory"):
+        m.save(tmp_path / "file")
+    m.save(tmp_path / "model")
+    meta_path = tmp_path / "model" / "model.json"
+    data = tmp_path / "model" / json.loads(meta_path.read_text())["data"]
+    with open(data / "syn1neg.npy", "r+b") as fh:
+        fh.truncate(200)
+    with pytest.raises(persist.ModelFormatError, match="damaged model"):
+        Word2Vec.load(tmp_path / "model")
+    meta_path.write_text(meta_path.read_text()[:50])
+    with pytest.raises(persist.ModelFormatError, match="invalid JSON"):
+        Word2Vec.load(tmp_path / "model")
+
+
+def test_an_interrupted_save_keeps_the_previous_model(tmp_path, planted, monkeypatch):
+    sentences, _ = planted
+    m = Word2Vec(sentences=sentences, **SETTINGS)
+    m.save(tmp_path / "model")
+    before = sorted(os.listdir(tmp_path / "model"))
+    m.train(epochs=1)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(persist.np, "save", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        m.save(tmp_path / "model")
+    monkeypatch.undo()
+    assert sorted(os.listdir(tmp_path / "model")) == before
+    old = Word2Vec.load(tmp_path / "model")
+    assert old.state.epochs_trained == 3 and not np.array_equal(old.wv.vectors, m.wv.vectors)
+
+
+def test_vocabulary_update_keeps_old_rows_and_adds_new_words(planted):
+    sentences, groups = planted
+    part1 = [s for s in sentences if not any(w.startswith("t5") for w in s)]
+    m = Word2Vec(sentences=part1, **{**SETTINGS, "epochs": 5})
+    old_keys, old_rows = list(m.wv.index_to_key), m.wv.vectors.copy()
+    old_out, old_counts = m.syn1neg.copy(), m.vocab.counts.copy()
+    assert not any(w.startswith("t5") for w in old_keys)
+    part2 = sentences[:300]
+    m.build_vocab(part2, update=True)
+    n_old = len(old_keys)
+    assert m.wv.index_to_key[:n_old] == old_keys
+    new = m.wv.index_to_key[n_old:]
+    assert new and all(w.startswith("t5") for w in new)
+    assert np.array_equal(m.wv.vectors[:n_old], old_rows)
+    assert np.array_equal(m.syn1neg[:n_old], old_out) and not m.syn1neg[n_old:].any()
+    assert np.abs(m.wv.vectors[n_old:]).max() <= 1.0 / SETTINGS["dim"]
+    extra = {w: sum(s.count(w) for s in part2) for w in m.wv.index_to_key}
+    expected = [old_counts[i] + extra[w] for i, w in enumerate(old_keys)] + [extra[w] for w in new]
+    assert m.vocab.counts.tolist() == expected
+    m.train(part2, total_examples=m.corpus_count, epochs=5)
+    t5 = {w: g for w, g in groups.items() if w in m.wv}
+    assert neighbour_purity(m.wv.vectors, m.wv.index_to_key, t5) >= 0.8
+    # the old words are still there and still trained: their rows moved
+    assert not np.array_equal(m.wv.vectors[:n_old], old_rows)
+
+
+def test_another_corpus_is_encoded_with_the_model_vocabulary(planted):
+    sentences, _ = planted
+    m = Word2Vec(sentences=sentences[:200], **SETTINGS)
+    vocab = list(m.wv.index_to_key)
+    m.train([["t0w0", "unknown", "t0w1"]] * 50, epochs=1)
+    assert m.wv.index_to_key == vocab and "unknown" not in m.wv
+    assert m.corpus_count == 50 and len(m.corpus) == 100
+
+
+def test_build_vocab_without_update_starts_afresh(planted):
+    sentences, _ = planted
+    m = Word2Vec(sentences=sentences[:100], **SETTINGS)
+    m.build_vocab([["x", "y", "z"]] * 5)
+    assert m.wv.index_to_key == ["x", "y", "z"] and m.state.epochs_trained == 0
+
+
+def test_cached_norms_follow_training(planted):
+    sentences, _ = planted
+    scores = []
+
+    def query(model, epoch, loss):
+        scores.append(model.wv.most_similar(model.wv.index_to_key[0], topn=3))
+
+    m = Word2Vec(sentences=sentences, callbacks=[query], **SETTINGS)
+    key = m.wv.index_to_key[0]
+    final = m.wv.most_similar(key, topn=3)
+    assert final == scores[-1]
+    m.train(epochs=1)
+    vectors = m.wv.vectors
+    for word, score in m.wv.most_similar(key, topn=10):
+        a, b = vectors[m.wv.key_to_index[key]], vectors[m.wv.key_to_index[word]]
+        assert score == pytest.approx(a @ b / np.linalg.norm(a) / np.linalg.norm(b), abs=1e-5)

@@ -21,19 +21,22 @@ def assert_clean_error(result, message):
     assert message in result.output and "Traceback" not in result.output, result.output
 
 
-def start_training(corpus, out, epochs=2000, settle=0.5, **popen):
+def start_training(corpus, out, epochs=2000, settle=0.5, extra=(), args=None, **popen):
     """Start ``fastw2v train`` in a real subprocess and return it once training runs.
 
     The default 2,000 epochs of skip-gram on one thread run for minutes: the
     tests signal the process long before. ``settle`` seconds after the
-    vocabulary line, the first kernel calls are under way.
+    vocabulary line, the first kernel calls are under way. ``extra``: more arguments;
+    ``args``: all of them instead (after ``train``).
     """
-    cmd = [sys.executable, "-m", "fastw2v", "train", str(corpus), "-o", str(out),
-           "--model", "skipgram", "--epochs", str(epochs), "--min-count", "1", "--threads", "1"]
+    if args is None:
+        args = [corpus, "-o", out, "--model", "skipgram", "--epochs", epochs, "--min-count", 1,
+                "--threads", 1, *extra]
+    cmd = [sys.executable, "-m", "fastw2v", "train", *map(str, args)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
     line = proc.stderr.readline()  # printed once the corpus is read
-    while line and not line.startswith("vocabulary:"):
+    while line and not line.startswith(("vocabulary:", "resuming")):
         line = proc.stderr.readline()
-    assert line.startswith("vocabulary:"), "training did not start"
+    assert line.startswith(("vocabulary:", "resuming")), "training did not start"
     time.sleep(settle)
     return proc

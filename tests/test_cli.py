@@ -113,7 +113,7 @@ def test_bad_settings_are_one_line_errors(tmp_path, corpus, args, message):
 def test_bad_corpora_are_clear_errors(tmp_path, corpus):
     out = tmp_path / "v.bin"
     assert_clean_error(run("train", tmp_path / "missing.txt", "-o", out), "no such file")
-    assert_clean_error(run("train", tmp_path, "-o", out), "is a directory")
+    assert_clean_error(run("train", tmp_path, "-o", out), "no files in this directory")
     empty = tmp_path / "empty.txt"
     empty.write_text("  \n\n")
     assert_clean_error(run("train", empty, "-o", out), "empty")
@@ -130,6 +130,52 @@ def test_unwritable_output_is_refused_before_training(tmp_path, corpus):
     assert_clean_error(run("train", corpus[0], "-o", tmp_path, *FAST), "is a directory")
     assert_clean_error(run("train", corpus[0], "-o", corpus[0], *FAST), "corpus file itself")
     assert corpus[0].read_text().startswith(("t", "fn"))  # the corpus is untouched
+
+
+def test_train_reads_several_files_and_directories(tmp_path, corpus):
+    path, groups = corpus
+    lines = path.read_text().splitlines()
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    (parts / "2.txt").write_text("\n".join(lines[500:1000]))  # no newline at the end
+    (parts / "1.txt").write_text("\n".join(lines[:500]) + "\n")
+    (parts / ".notes").write_text("hidden hidden hidden\n" * 100)
+    last = tmp_path / "last.txt"
+    last.write_text("\n".join(lines[1000:]) + "\n")
+    out, report = tmp_path / "v.txt", tmp_path / "r.json"
+    result = run("train", parts, last, "-o", out, "--report", report, *FAST)
+    assert result.exit_code == 0, result.output
+    kv = KeyedVectors.load_word2vec_format(out, binary=False)
+    assert "hidden" not in kv.key_to_index and len(kv) == len(groups) + 4
+    assert json.loads(report.read_text())["corpus_tokens"] == sum(len(line.split()) for line in lines)
+
+
+def test_output_that_is_one_of_the_corpora_is_refused(tmp_path, corpus):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(corpus[0].read_text())
+    b.write_text(corpus[0].read_text())
+    assert_clean_error(run("train", a, b, "-o", b, *FAST), "b.txt is the corpus file itself")
+    link = tmp_path / "link.bin"
+    link.symlink_to(b)
+    assert_clean_error(run("train", a, tmp_path, "-o", link, *FAST), f"is the corpus file {b}")
+    assert_clean_error(run("train", a, "-o", tmp_path / "v.bin", "--report", a, *FAST),
+                       "a.txt is the corpus file itself")
+    assert a.read_text() == b.read_text() == corpus[0].read_text()  # untouched
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda t, c: [c, t / "missing.txt"], "missing.txt: no such file"),
+    (lambda t, c: [c, t / "empty"], "empty: no files in this directory"),
+    (lambda t, c: ["-", c, "-"], "standard input can be read only once"),
+])
+def test_bad_corpus_lists_are_one_line_errors(tmp_path, corpus, make, message):
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "v.bin"
+    result = run("train", *make(tmp_path, corpus[0]), "-o", out, *FAST)
+    assert_clean_error(result, message)
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+    assert_clean_error(run("train", "-o", out), "Missing argument 'CORPUS...'")
 
 
 def test_query_commands_are_registered(tmp_path, corpus):

@@ -78,11 +78,12 @@ def test_folder_names_and_long_names_fail_before_training(tmp_path, corpus):
 def test_a_failing_report_is_one_line_and_keeps_the_vectors(tmp_path, corpus, monkeypatch):
     # item 12: the vectors are complete when the report is written, so they stay
     import fastw2v.cli
+    import fastw2v.cli_train
 
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(fastw2v.cli.json, "dump", disk_full)
+    monkeypatch.setattr(fastw2v.cli_train.json, "dump", disk_full)
     out, report = tmp_path / "v.bin", tmp_path / "r.json"
     result = run("train", corpus, "-o", out, "--report", report, *FAST)
     assert_clean_error(result, "but the report")
@@ -97,6 +98,7 @@ def test_a_failing_report_is_one_line_and_keeps_the_vectors(tmp_path, corpus, mo
 def test_demo_output_failure_is_one_line(tmp_path, monkeypatch):
     # item 12: demo -o on a full disk
     import fastw2v.cli
+    import fastw2v.cli_train
     import fastw2v.formats
 
     words = "you year car king man queen the a of and".split()

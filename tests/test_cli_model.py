@@ -1,0 +1,154 @@
+"""``fastw2v train --save-model / --resume / --init``: checkpoints, resuming, training on."""
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import fastw2v.cli_train
+from fastw2v import word2vec
+from fastw2v.interrupts import EXIT_SIGINT
+from fastw2v.word2vec import Word2Vec
+
+from corpora import topic_corpus, write_corpus
+from helpers import assert_clean_error, run, start_training
+
+FAST = ("--min-count", "1", "--threads", "1", "--dim", "16", "--epochs", "3", "-q")
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return write_corpus(tmp_path / "c.txt", topic_corpus(n_sentences=500, seed=2)[0])
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    monkeypatch.setattr(word2vec, "BLOCK_TOKENS", 500)  # ~17 kernel calls an epoch
+
+
+class StopAfter:
+    """Stands for StopSignals: "Ctrl-C" is pressed before kernel call ``calls + 1``.
+
+    Real signals land anywhere; this lands the stop at a chosen block, so the
+    resumed run can be compared byte for byte with a run never stopped.
+    """
+
+    def __init__(self, calls):
+        self.calls = calls
+        self.status, self.saving, self.done = EXIT_SIGINT, False, False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self):  # polled by Word2Vec.train between kernel calls
+        self.calls -= 1
+        return self.calls < 0
+
+
+def test_a_stopped_run_resumed_writes_the_vectors_of_a_run_never_stopped(
+        tmp_path, corpus, small_blocks, monkeypatch):
+    full = tmp_path / "full.bin"
+    assert run("train", corpus, "-o", full, *FAST).exit_code == 0
+    # stops in the middle of epoch 2
+    monkeypatch.setattr(fastw2v.cli_train, "StopSignals", lambda on_first=None: StopAfter(25))
+    part = tmp_path / "part.bin"
+    result = run("train", corpus, "-o", part, *FAST, "--save-model", tmp_path / "m")
+    assert result.exit_code == 130, result.output
+    assert f"fastw2v train --resume {tmp_path / 'm'}" in result.output
+    saved = Word2Vec.load(tmp_path / "m")
+    assert saved.state.epoch == 1 and saved.state.position > 0
+    assert part.read_bytes() != full.read_bytes()
+    monkeypatch.undo()
+    monkeypatch.setattr(word2vec, "BLOCK_TOKENS", 500)
+    result = run("train", "--resume", tmp_path / "m", "-q")  # the output is the run's own
+    assert result.exit_code == 0, result.output
+    assert part.read_bytes() == full.read_bytes()
+    assert not Word2Vec.load(tmp_path / "m").state.unfinished
+
+
+def test_the_model_is_saved_after_every_epoch(tmp_path, corpus, monkeypatch):
+    saved = []
+    real_save = Word2Vec.save
+    monkeypatch.setattr(Word2Vec, "save", lambda self, path: saved.append(
+        (self.state.epoch, self.state.position)) or real_save(self, path))
+    result = run("train", corpus, "-o", tmp_path / "v.bin", *FAST, "--save-model", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    assert saved == [(1, 0), (2, 0), (3, 0)]
+    model = Word2Vec.load(tmp_path / "m")
+    assert model.state.epochs_trained == 3 and model.config.dim == 16
+    assert model.metadata["output"] == str(tmp_path / "v.bin")
+
+
+def test_resume_refuses_a_finished_run_changed_settings_and_a_missing_model(tmp_path, corpus):
+    run("train", corpus, "-o", tmp_path / "v.bin", *FAST, "--save-model", tmp_path / "m")
+    assert_clean_error(run("train", "--resume", tmp_path / "m"), "nothing to resume")
+    result = run("train", "--resume", tmp_path / "m", "--dim", "50")
+    assert result.exit_code == 2 and "--dim cannot be changed" in result.output
+    assert_clean_error(run("train", "--resume", tmp_path / "nowhere"), "no such model directory")
+    result = run("train", corpus, "-o", tmp_path / "w.bin", "--resume", tmp_path / "m",
+                 "--init", tmp_path / "m")
+    assert_clean_error(result, "either --resume or --init")
+
+
+def test_save_model_paths_are_checked_before_training(tmp_path, corpus):
+    (tmp_path / "file").write_text("keep")
+    result = run("train", corpus, "-o", tmp_path / "v.bin", *FAST, "--save-model", tmp_path / "file")
+    assert_clean_error(result, "is not a directory")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    result = run("train", corpus, "-o", tmp_path / "v.bin", *FAST, "--save-model", tmp_path / "mine")
+    assert_clean_error(result, "not a fastw2v model")
+    assert not (tmp_path / "v.bin").exists()
+    assert os.listdir(tmp_path / "mine") == ["notes.txt"]
+    assert (tmp_path / "file").read_text() == "keep"
+
+
+def test_init_adds_the_new_words_and_trains_on_the_new_text(tmp_path):
+    sentences, _ = topic_corpus(n_sentences=800, seed=4)
+    old = write_corpus(tmp_path / "old.txt", [s for s in sentences if not any(w.startswith("t5") for w in s)])
+    new = write_corpus(tmp_path / "new.txt", sentences[:400])
+    assert run("train", old, "-o", tmp_path / "a.bin", *FAST, "--save-model", tmp_path / "m").exit_code == 0
+    result = run("train", new, "--init", tmp_path / "m", "-o", tmp_path / "b.txt", "--epochs", "4",
+                 "--alpha", "0.02", "--save-model", tmp_path / "m2", "-q")
+    assert result.exit_code == 0, result.output
+    first, grown = Word2Vec.load(tmp_path / "m"), Word2Vec.load(tmp_path / "m2")
+    n = len(first.wv)
+    assert grown.wv.index_to_key[:n] == first.wv.index_to_key
+    assert any(w.startswith("t5") for w in grown.wv.index_to_key[n:])
+    assert grown.state.run_epochs == 4 and grown.state.start_alpha == 0.02
+    assert grown.state.epochs_trained == 7
+    text = (tmp_path / "b.txt").read_text().splitlines()
+    assert text[0] == f"{len(grown.wv)} 16"
+    result = run("train", new, "--init", tmp_path / "m", "-o", tmp_path / "c.bin", "--window", "2")
+    assert result.exit_code == 2 and "--window cannot be changed" in result.output
+
+
+def test_max_vocab_size_still_works_with_a_warning(tmp_path, corpus):
+    result = run("train", corpus, "-o", tmp_path / "v.txt", *FAST, "--max-vocab-size", "10")
+    assert result.exit_code == 0, result.output
+    assert "--max-vocab-size is deprecated" in result.output
+    assert (tmp_path / "v.txt").read_text().splitlines()[0] == "10 16"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals")
+def test_a_real_ctrl_c_saves_the_model_and_resume_goes_on(tmp_path):
+    corpus = write_corpus(tmp_path / "c.txt", topic_corpus(n_sentences=20_000, seed=3)[0])
+    model = tmp_path / "m"
+    proc = start_training(corpus, tmp_path / "v.bin", extra=("--save-model", model))
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert f"fastw2v train --resume {model}" in err and "Traceback" not in err
+    first = Word2Vec.load(model).state
+    assert first.unfinished and first.streams > 0
+    proc = start_training(corpus, tmp_path / "v.bin", args=("--resume", model))
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    later = Word2Vec.load(model).state
+    assert later.streams > first.streams and later.epoch_loss[:len(first.epoch_loss)] == first.epoch_loss
+    assert np.isfinite(Word2Vec.load(model).wv.vectors).all()

@@ -357,10 +357,10 @@ class Word2Vec:
         self.state = TrainState()
         self.metadata = {}
         self._source = None  # the object build_vocab last read, to know it in train()
-        source = _one_source(sentences=sentences, corpus_iterable=corpus_iterable,
+        if _one_source(sentences=sentences, corpus_iterable=corpus_iterable,
+                       corpus_file=corpus_file) is not None:
+            self.build_vocab(sentences=sentences, corpus_iterable=corpus_iterable,
                              corpus_file=corpus_file)
-        if source is not None:
-            self.build_vocab(source)
             self.train()
 
     # ------------------------------------------------------------------ gensim's attributes

@@ -199,3 +199,32 @@ def test_gensim_attributes(corpus):
     assert m.corpus_count == 100
     assert m.corpus_total_words == sum(len(s) for s in corpus["sentences"][:100])
     assert np.isfinite(m.get_latest_training_loss())
+
+
+def test_a_generator_is_read_once_and_trained_on(corpus):
+    reads = []
+
+    def sentences():
+        reads.append(1)
+        yield from corpus["sentences"][:200]
+
+    m = Word2Vec(sentences(), min_count=1, epochs=2, threads=1)
+    assert reads == [1] and m.state.epochs_trained == 2 and m.corpus_count == 200
+
+
+def test_corpus_file_may_be_a_list_of_files_or_a_directory(corpus, tmp_path):
+    from corpora import write_corpus
+
+    (tmp_path / "parts").mkdir()
+    write_corpus(tmp_path / "parts" / "a.txt", corpus["sentences"][:100])
+    write_corpus(tmp_path / "parts" / "b.txt", corpus["sentences"][100:200])
+    whole = Word2Vec(corpus["sentences"][:200], min_count=1, epochs=1, threads=1)
+    for spec in ([tmp_path / "parts" / "a.txt", tmp_path / "parts" / "b.txt"], tmp_path / "parts"):
+        m = Word2Vec(corpus_file=spec, min_count=1, epochs=1, threads=1)
+        assert m.wv.index_to_key == whole.wv.index_to_key
+        assert np.array_equal(m.wv.vectors, whole.wv.vectors)
+
+
+def test_lines_given_as_sentences_are_refused_with_the_reason():
+    with pytest.raises(TypeError, match="lists of str tokens"):
+        Word2Vec(sentences=["the cat sat", "on the mat"], min_count=1)

@@ -7,6 +7,8 @@ Three formats are supported:
 * **word2vec binary** (``word2vec.c -binary 1``): the same header line, then for each key
   its UTF-8 bytes, one space, ``dim`` little-endian float32 values (``4 * dim`` raw bytes),
   and, as ``word2vec.c`` writes but gensim does not, an optional ``"\\n"``.
+* **word2vec vocabulary** (``word2vec.c -save-vocab``, gensim's ``fvocab``): one
+  ``key count`` line per key, UTF-8.
 * **native**: a directory holding ``vectors.npy`` (read back with
   ``np.load(mmap_mode='r')``), ``vocab.txt`` (UTF-8, one ``key<TAB>count`` or ``key`` per
   line) and ``meta.json`` (shape, dtype, whether counts are stored). Nothing is pickled.
@@ -51,6 +53,21 @@ _FORBIDDEN_KEY_CHARS = (" ", "\n", "\r")
 
 class VectorsFormatError(ValueError):
     """A vectors file is malformed or truncated; the message names the file and the problem."""
+
+
+class KeyDecodeError(VectorsFormatError, UnicodeDecodeError):
+    """A key is not valid in the file's encoding (with ``unicode_errors='strict'``).
+
+    Also a :class:`UnicodeDecodeError` carrying the codec's details, as gensim raises
+    in this case; its message names the file and the line or vector.
+    """
+
+    def __init__(self, message, err):
+        UnicodeDecodeError.__init__(self, err.encoding, err.object, err.start, err.end, err.reason)
+        self.message = message
+
+    def __str__(self):
+        return self.message
 
 
 def _fail(path, problem):
@@ -217,7 +234,17 @@ def _check_keys(keys, n):
             raise ValueError(f"key {key!r} contains a space or line break: not storable in word2vec format")
 
 
-def write_word2vec(path, keys, vectors, binary=False, write_header=True):
+def _copy_existing(path, fout):
+    """Copy the current content of `path` (if it exists) into `fout`: appending, atomically."""
+    try:
+        with open(path, "rb") as fin:
+            shutil.copyfileobj(fin, fout)
+    except FileNotFoundError:
+        pass
+
+
+def write_word2vec(path, keys, vectors, binary=False, write_header=True, order=None, prefix="",
+                   total_vec=None, append=False):
     """Write keys and vectors in word2vec text or binary format, atomically.
 
     Text values are written with 9 significant digits, which reproduces every float32
@@ -237,27 +264,112 @@ def write_word2vec(path, keys, vectors, binary=False, write_header=True):
     write_header : bool
         Write the ``"<n> <dim>"`` first line. Without it the file is GloVe-style text, read
         back with ``read_word2vec(..., no_header=True)``.
+    order : sequence of int, optional
+        Row indices in the order to write them (default: 0 .. n-1). Rows are gathered a
+        chunk at a time, so no reordered copy of `vectors` is made.
+    prefix : str
+        Written before each key (gensim's `prefix`).
+    total_vec : int, optional
+        Count written in the header instead of n (for a file that another write will
+        complete with `append`).
+    append : bool
+        Keep the file's current content and add after it. The whole file is still
+        rewritten atomically, so this costs a copy of the existing content.
     """
     vectors = np.asarray(vectors)
     if vectors.ndim != 2:
         raise ValueError(f"vectors must be 2-D (n, dim), got shape {vectors.shape}")
     n, dim = vectors.shape
-    keys = list(keys)
+    keys = [prefix + key if isinstance(key, str) else key for key in keys]
     _check_keys(keys, n)
+    if order is not None:
+        order = np.asarray(order, dtype=np.int64)
+        if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
+            raise ValueError(f"order must be a permutation of the {n} row indices")
     rows_per_chunk = max(1, _TEXT_CHUNK_BYTES // max(1, 12 * dim))
+    line = "%s " + " ".join([_TEXT_FLOAT_FORMAT] * dim) + "\n"
     with atomic_write(path, "wb") as fout:
+        if append:
+            _copy_existing(path, fout)
         if write_header:
-            fout.write(f"{n} {dim}\n".encode("ascii"))
+            fout.write(f"{n if total_vec is None else int(total_vec)} {dim}\n".encode("ascii"))
         for start in range(0, n, rows_per_chunk):
-            block = np.asarray(vectors[start:start + rows_per_chunk], dtype=_BINARY_DTYPE)
-            block_keys = keys[start:start + rows_per_chunk]
+            if order is None:
+                block, block_keys = vectors[start:start + rows_per_chunk], keys[start:start + rows_per_chunk]
+            else:
+                rows = order[start:start + rows_per_chunk]
+                block, block_keys = vectors[rows], [keys[i] for i in rows]
+            block = np.asarray(block, dtype=_BINARY_DTYPE)
             if binary:
                 fout.write(b"".join(
                     key.encode("utf-8") + b" " + row.tobytes() + b"\n" for key, row in zip(block_keys, block)))
             else:
-                line = "%s " + " ".join([_TEXT_FLOAT_FORMAT] * dim) + "\n"
                 fout.write("".join(
                     line % (key, *row) for key, row in zip(block_keys, block.tolist())).encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- vocabulary files
+
+def write_vocab_counts(path, keys, counts, prefix="", append=False):
+    """Write a word2vec vocabulary file, atomically: one ``<prefix><key> <count>`` line per key.
+
+    This is what ``word2vec.c -save-vocab`` and gensim's ``save_word2vec_format(fvocab=...)``
+    write, in the order given.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    keys : sequence of str, length n
+    counts : sequence of int, length n
+    prefix : str
+        Written before each key.
+    append : bool
+        Keep the file's current content and add after it.
+    """
+    keys = [prefix + key if isinstance(key, str) else key for key in keys]
+    _check_keys(keys, len(counts))
+    text = "".join(f"{key} {int(count)}\n" for key, count in zip(keys, counts))
+    with atomic_write(path, "wb") as fout:
+        if append:
+            _copy_existing(path, fout)
+        fout.write(text.encode("utf-8"))
+
+
+def read_vocab_counts(path, encoding="utf-8", unicode_errors="strict"):
+    """Read a word2vec vocabulary file (``key count`` per line) into ``{key: count}``.
+
+    Blank lines are skipped; a key listed twice keeps its last count (as in gensim).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    encoding : str
+        Encoding of the keys.
+    unicode_errors : str
+        ``errors`` argument for decoding keys; with ``'strict'`` an undecodable key
+        raises :class:`KeyDecodeError`.
+
+    Returns
+    -------
+    dict of str to int
+
+    Raises
+    ------
+    VectorsFormatError
+        A line that is not a key and a non-negative integer.
+    """
+    counts = {}
+    with open(path, "rb") as fin:
+        for line_no, line in enumerate(fin, start=1):
+            fields = line.split()
+            if not fields:
+                continue
+            if len(fields) != 2 or not fields[1].isdigit():
+                shown = line[:60].decode("utf-8", "replace").strip()
+                raise _fail(path, f"line {line_no}: expected 'key count', got {shown!r}")
+            key = _decode_key(path, fields[0], f"line {line_no}", encoding, unicode_errors)
+            counts[key] = int(fields[1])
+    return counts
 
 
 # --------------------------------------------------------------------------- word2vec reading
@@ -379,8 +491,9 @@ def _decode_key(path, raw, where, encoding, unicode_errors):
     try:
         return raw.decode(encoding, errors=unicode_errors)
     except UnicodeDecodeError as err:
-        raise _fail(path, f"{where}: key is not valid {encoding} ({err.reason}); "
-                          "pass unicode_errors='replace' to read it anyway") from None
+        message = (f"{os.path.basename(os.fspath(path))}: {where}: key is not valid {encoding} "
+                   f"({err.reason}); pass unicode_errors='replace' to read it anyway")
+        raise KeyDecodeError(message, err) from None
 
 
 def _read_binary(path, fin, count, dim, encoding, unicode_errors, check_end=True):
@@ -586,7 +699,9 @@ def is_native(path):
 
 def _check_native_keys(keys):
     for key in keys:
-        if not isinstance(key, str) or any(ch in key for ch in ("\t", "\n", "\r")):
+        if not isinstance(key, str):  # an int key, or None for an unfilled preallocated slot
+            raise ValueError(f"keys must be str to be saved, got {type(key).__name__}: {key!r}")
+        if any(ch in key for ch in ("\t", "\n", "\r")):
             raise ValueError(f"key {key!r} cannot be stored in vocab.txt (tab or line break)")
 
 

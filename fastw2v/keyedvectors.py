@@ -1,21 +1,36 @@
-"""KeyedVectors: trained word vectors to query, evaluate and save, with gensim's API.
+"""KeyedVectors: trained word vectors to query, evaluate, edit and save, with gensim's API.
 
 Scores follow gensim 4.4 operation by operation (same float32 arithmetic, same ranking
-procedure), so answers, their order and their scores match gensim's. Per-key norms and
-unit vectors are computed once, on first use, and dropped when ``vectors`` is replaced
-(changing the array in place is not detected: assign a new array instead).
+procedure), so answers, their order and their scores match gensim's. Two deliberate
+exceptions: :meth:`KeyedVectors.similarity` (and :meth:`~KeyedVectors.distance`,
+:meth:`~KeyedVectors.n_similarity`) compute the cosine in float64 and round it to
+float32, so a key's similarity with itself is exactly 1 (gensim's float32 dot product
+of two unit vectors gives 0.99999994 for 481 of the 2,747 keys of its own test vectors);
+and a few inputs that gensim silently mishandles raise an error instead (see each method).
+
+Per-key norms and unit vectors are computed once, on first use, and dropped whenever
+the vectors change: assigning ``vectors``, or any method that writes rows
+(``add_vectors``, ``kv[key] = vector``, ``unit_normalize_all``, ...). Writing into the
+array directly is not detected: assign it back (``kv.vectors = kv.vectors``) afterwards.
+The class is assembled from three modules: :mod:`fastw2v.vectorstore` (storage, keys,
+per-key attributes, adding and replacing vectors), :mod:`fastw2v.kvio` (word2vec and
+native files) and this one (lookups, similarity queries, evaluation), with the shared
+arithmetic in :mod:`fastw2v.vecmath`.
 """
 
 import logging
+import warnings
 from numbers import Integral
 
 import numpy as np
 
-from fastw2v import evaluation, formats
+from fastw2v import evaluation, vecmath
+from fastw2v.kvio import VectorFiles
+from fastw2v.vectorstore import KEY_TYPES as _KEY_TYPES
+from fastw2v.vectorstore import VectorStore
 
 logger = logging.getLogger(__name__)
 
-_KEY_TYPES = (str, int, np.integer)
 # 3CosMul (Levy & Goldberg 2014, eq. 4) divides by the product of the negative terms'
 # similarities; gensim adds this epsilon to avoid division by zero.
 _COSMUL_EPSILON = 0.000001
@@ -30,16 +45,35 @@ def _ensure_list(value):
     return list(value)
 
 
-def _unitvec(vec):
-    """`vec` scaled to unit L2 length (multiplied by 1 / norm, as BLAS scal); zero stays zero."""
-    norm = np.linalg.norm(vec)
-    if norm > 0:
-        return (vec * (1.0 / norm)).astype(vec.dtype)
-    return vec
+def _mean_weights(weights, n):
+    """Weights for :meth:`KeyedVectors.get_mean_vector`, as gensim types them.
+
+    None gives float32 ones and a list a float32 array; an array is used as given (so
+    most_similar's float64 weights make the mean float64 before it is normalised).
+    """
+    if weights is None:
+        weights = np.ones(n, dtype=np.float32)
+    elif not isinstance(weights, np.ndarray):
+        weights = np.array(weights, dtype=np.float32)
+    if weights.shape != (n,):
+        raise ValueError(f"keys and weights must have the same number of elements: "
+                         f"{n} keys, weights of shape {weights.shape}")
+    return weights
 
 
-class KeyedVectors:
+class KeyedVectors(VectorFiles, VectorStore):
     """Vectors indexed by keys (words), as produced by the fastw2v trainer.
+
+    Two ways to construct one:
+
+    ``KeyedVectors(vectors, index_to_key, counts=None)``
+        from a matrix and its keys (fastw2v's form);
+    ``KeyedVectors(vector_size, count=0, dtype=np.float32, mapfile_path=None)``
+        empty, to fill with :meth:`add_vectors` or ``kv[key] = vector`` (gensim's form).
+        `count` preallocates that many slots (key None, zero vector) that
+        :meth:`add_vector` and :meth:`add_vectors` fill in order.
+
+    The form is chosen by the first argument: an int is a `vector_size`.
 
     Parameters
     ----------
@@ -50,6 +84,14 @@ class KeyedVectors:
         The key of each row, usually by descending frequency. Keys must be unique.
     counts : numpy.ndarray, shape (n,), int64, optional
         Corpus frequency of each key, when known.
+    vector_size : int
+        Dimensionality, for an empty object.
+    count : int
+        Number of preallocated slots, for an empty object.
+    dtype : numpy dtype
+        float16 or float32 (any other float is stored as float32).
+    mapfile_path : str, optional
+        Kept as an attribute, unused (as in gensim).
 
     Attributes
     ----------
@@ -57,62 +99,59 @@ class KeyedVectors:
     index_to_key : list of str
     key_to_index : dict of str to int
     counts : numpy.ndarray, shape (n,), int64, or None
+    expandos : dict of str to numpy.ndarray
+        Per-key attributes (see :meth:`set_vecattr`); ``expandos['count'] is counts``.
     vector_size : int
     """
 
-    def __init__(self, vectors, index_to_key, counts=None):
-        self.index_to_key = list(index_to_key)
-        self.key_to_index = {key: i for i, key in enumerate(self.index_to_key)}
-        if len(self.key_to_index) != len(self.index_to_key):
-            seen = set()
-            dup = next(k for k in self.index_to_key if k in seen or seen.add(k))
-            raise ValueError(f"duplicate key {dup!r} in index_to_key")
-        self.vectors = vectors
-        if counts is not None:
-            counts = np.asarray(counts, dtype=np.int64)
-            if counts.shape != (len(self.index_to_key),):
-                raise ValueError(f"counts has shape {counts.shape}, expected ({len(self.index_to_key)},)")
-        self.counts = counts
+    def __init__(self, *args, **kwargs):
+        first = args[0] if args else kwargs.get("vector_size", kwargs.get("vectors"))
+        if isinstance(first, Integral):  # bools too, refused there with a clear message
+            self._init_empty(*args, **kwargs)
+        else:
+            self._init_from_arrays(*args, **kwargs)
 
-    # ------------------------------------------------------------------ storage and caches
+    def __str__(self):
+        return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"
 
-    @property
-    def vectors(self):
-        """numpy.ndarray, shape (n, dim): the stored vectors (float32 or float16)."""
-        return self._vectors
+    __repr__ = __str__
 
-    @vectors.setter
-    def vectors(self, value):
-        value = np.asarray(value)
-        if value.dtype not in (np.float32, np.float16):
-            value = value.astype(np.float32)
-        if value.ndim != 2 or value.shape[0] != len(self.index_to_key):
-            raise ValueError(f"vectors must have shape ({len(self.index_to_key)}, dim), got {value.shape}")
-        self._vectors = value
-        self._v32 = None     # float32 copy, only for float16 storage
-        self._norms = None   # (n,) float32 L2 norms
-        self._unit = None    # (m, dim) float32 unit vectors of the first m keys
+    # ------------------------------------------------------------------ vectors
 
-    def _vectors32(self):
-        """The vectors as float32, shape (n, dim) (a cached copy for float16 storage)."""
-        if self._vectors.dtype == np.float32:
-            return self._vectors
-        if self._v32 is None:
-            self._v32 = self._vectors.astype(np.float32)
-        return self._v32
+    def _row(self, index, norm=False):
+        """Vector of row `index` as float32 (read-only view for float32 storage)."""
+        if norm:
+            with np.errstate(invalid="ignore", divide="ignore"):  # zero vector -> NaN, as gensim
+                return self._vectors32()[index] / self.norms[index]
+        result = self._vectors[index]
+        if result.dtype != np.float32:
+            return result.astype(np.float32)
+        result = result.view()
+        result.setflags(write=False)
+        return result
 
-    @property
-    def norms(self):
-        """numpy.ndarray, shape (n,), float32: L2 norm of each vector (computed once)."""
-        if self._norms is None:
-            self._norms = np.linalg.norm(self._vectors32(), axis=1)
-        return self._norms
+    def get_vector(self, key, norm=False):
+        """The vector of `key`, shape (dim,), float32 (read-only view for float32 storage).
 
-    def fill_norms(self, force=False):
-        """Compute the norms now (gensim compatibility; they are otherwise computed on use)."""
-        if force:
-            self._norms = None
-        return self.norms
+        Parameters
+        ----------
+        key : str or int
+        norm : bool
+            Scale to unit length.
+        """
+        return self._row(self.get_index(key), norm)
+
+    def word_vec(self, *args, **kwargs):
+        """Deprecated alias of :meth:`get_vector` (as in gensim)."""
+        warnings.warn("word_vec is deprecated; use get_vector", DeprecationWarning, stacklevel=2)
+        return self.get_vector(*args, **kwargs)
+
+    def __getitem__(self, key_or_keys):
+        """Vector of one key, shape (dim,), or of a list of keys, shape (len(keys), dim)."""
+        if isinstance(key_or_keys, _KEY_TYPES):
+            return self.get_vector(key_or_keys)
+        indices = [self.get_index(key) for key in key_or_keys]
+        return np.asarray(self._vectors[indices], dtype=np.float32).reshape(len(indices), self.vector_size)
 
     def _unit_vectors(self, limit):
         """Unit vectors of the first `limit` keys, shape (limit, dim), float32, cached."""
@@ -132,78 +171,98 @@ class KeyedVectors:
         """All vectors scaled to unit length, shape (n, dim), float32 (cached)."""
         return self._unit_vectors(len(self))
 
-    # ------------------------------------------------------------------ mapping interface
+    def unit_normalize_all(self):
+        """Scale every stored vector to unit length, in place (zero vectors stay zero).
 
-    @property
-    def vector_size(self):
-        """int: dimensionality of the vectors."""
-        return self._vectors.shape[1]
-
-    def __len__(self):
-        return len(self.index_to_key)
-
-    def __str__(self):
-        return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"
-
-    __repr__ = __str__
-
-    def get_index(self, key, default=None):
-        """Row index of `key`; an int in range is taken as an index itself (as gensim does).
-
-        Raises
-        ------
-        KeyError
-            ``"Key 'xyz' not present in vocabulary"``, unless `default` is given.
+        Destructive: the original lengths are lost. gensim turns zero vectors into NaN.
+        As gensim, the norms of float32 vectors are then taken to be exactly 1 (rounding
+        leaves them within a few 1e-8 of it), so later scores match gensim's.
         """
-        index = self.key_to_index.get(key, -1) if isinstance(key, str) else -1
-        if index >= 0:
-            return index
-        if isinstance(key, (int, np.integer)) and not isinstance(key, bool) and 0 <= key < len(self):
-            return int(key)
-        if default is not None:
-            return default
-        raise KeyError(f"Key '{key}' not present in vocabulary")
+        vectors = self._writable_vectors()
+        norms = self.norms[:, None]
+        np.divide(vectors, norms, out=vectors, where=norms > 0)
+        unit_norms = (norms[:, 0] > 0).astype(np.float32)
+        self._commit_vectors(vectors)
+        if vectors.dtype == np.float32:  # float16 rounding is too coarse: recompute those
+            self._norms = unit_norms
 
-    def has_index_for(self, key):
-        """True if `key` is a key (or an index) of this object."""
-        return self.get_index(key, -1) >= 0
+    def init_sims(self, replace=False):
+        """Deprecated (gensim): compute the norms; with `replace`, :meth:`unit_normalize_all`."""
+        warnings.warn("init_sims is deprecated; use fill_norms or unit_normalize_all",
+                      DeprecationWarning, stacklevel=2)
+        self.fill_norms()
+        if replace:
+            self.unit_normalize_all()
 
-    def __contains__(self, key):
-        return self.has_index_for(key)
+    def get_mean_vector(self, keys, weights=None, pre_normalize=True, post_normalize=False,
+                        ignore_missing=True):
+        """Weighted mean of the vectors of `keys`, with gensim's arithmetic.
 
-    def get_vector(self, key, norm=False):
-        """The vector of `key`, shape (dim,), float32 (read-only view for float32 storage).
+        mean = sum_i w_i v_i / sum_i |w_i| over the keys found, where v_i is the key's
+        vector (scaled to unit length with `pre_normalize`) or a raw vector given in
+        `keys`. Computed in float32 (float64 when `weights` is a float64 array).
 
         Parameters
         ----------
-        key : str or int
-        norm : bool
-            Scale to unit length.
+        keys : sequence of str, int or numpy.ndarray of shape (dim,)
+        weights : list or numpy.ndarray of shape (len(keys),), optional
+            Default: all 1.
+        pre_normalize : bool
+            Use unit vectors of the keys.
+        post_normalize : bool
+            Scale the mean to unit length (returned as float32).
+        ignore_missing : bool
+            Skip unknown keys; otherwise they raise ``KeyError``.
+
+        Returns
+        -------
+        numpy.ndarray, shape (dim,)
+            Zero when no key was found.
+
+        Raises
+        ------
+        ValueError
+            No keys, weights of another length, or a raw vector of another size.
+        KeyError
+            An unknown key, with ``ignore_missing=False``.
         """
-        index = self.get_index(key)
-        if norm:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return self._vectors32()[index] / self.norms[index]
-        result = self._vectors[index]
-        if result.dtype != np.float32:
-            return result.astype(np.float32)
-        result = result.view()
-        result.setflags(write=False)
-        return result
+        if len(keys) == 0:
+            raise ValueError("cannot compute mean with no input")
+        weights = _mean_weights(weights, len(keys))
+        items, used = [], []
+        for key, weight in zip(keys, weights):
+            if isinstance(key, np.ndarray):
+                if key.shape != (self.vector_size,):
+                    raise ValueError(f"vector of shape {key.shape} given, expected ({self.vector_size},)")
+                items.append(key)
+            else:
+                index = self.get_index(key, -1)
+                if index < 0:
+                    if not ignore_missing:
+                        raise KeyError(f"Key '{key}' not present in vocabulary")
+                    continue
+                items.append(index)
+            used.append(weight)
+        mean = self._weighted_mean(items, used, pre_normalize)
+        if post_normalize:
+            mean = vecmath.unitvec(mean).astype(np.float32)
+        return mean
 
-    def __getitem__(self, key_or_keys):
-        """Vector of one key, shape (dim,), or of a list of keys, shape (len(keys), dim)."""
-        if isinstance(key_or_keys, _KEY_TYPES):
-            return self.get_vector(key_or_keys)
-        indices = [self.get_index(key) for key in key_or_keys]
-        return np.asarray(self._vectors[indices], dtype=np.float32).reshape(len(indices), self.vector_size)
+    def _weighted_mean(self, items, weights, pre_normalize):
+        """sum w_i v_i / sum |w_i| over rows (int) and raw vectors, as gensim computes it.
 
-    def get_vecattr(self, key, attr):
-        """Per-key attribute; only ``"count"`` is stored, and only when counts are known."""
-        index = self.get_index(key)
-        if attr != "count" or self.counts is None:
-            raise KeyError(f"attribute {attr!r} is not stored for these vectors")
-        return int(self.counts[index])
+        Each weighted term is added into a float32 accumulator; the total weight has the
+        type of the weights, so the division gives float32, or float64 for float64 weights.
+        """
+        mean = np.zeros(self.vector_size, dtype=np.float32)
+        total = 0
+        for item, weight in zip(items, weights):
+            vec = item if isinstance(item, np.ndarray) else self._row(item, pre_normalize)
+            mean += weight * vec
+            total += abs(weight)
+        if total > 0:
+            mean = mean / total
+        return mean
 
     # ------------------------------------------------------------------ similarity queries
 
@@ -221,32 +280,25 @@ class KeyedVectors:
         return terms
 
     def _gensim_mean(self, terms):
-        """Weighted mean of unit vectors (raw vectors as given), scaled to unit length.
+        """Unit-length weighted mean of unit vectors (raw vectors as given), float32 (dim,).
 
-        Same float32/float64 steps as gensim's ``get_mean_vector``: each weighted term is
-        added into a float32 accumulator, the sum is divided by the total absolute weight
-        in float64 and the result normalised and returned as float32, shape (dim,).
+        gensim's most_similar passes float64 weights, so the mean is divided by the total
+        weight in float64 before being normalised and rounded to float32.
         """
-        mean = np.zeros(self.vector_size, dtype=np.float32)
-        total = 0.0
-        for term, weight in terms:
-            weight = np.float64(weight)
-            vec = term if isinstance(term, np.ndarray) else self.get_vector(term, norm=True)
-            mean += weight * vec
-            total += abs(weight)
-        if total > 0:
-            mean = mean / total
-        return _unitvec(mean).astype(np.float32)
+        weights = np.array([weight for _, weight in terms], dtype=np.float64)
+        mean = self._weighted_mean([term for term, _ in terms], weights, pre_normalize=True)
+        return vecmath.unitvec(mean).astype(np.float32)
 
-    def _gensim_scores(self, query, limit):
-        """Cosine of `query` (unit, shape (dim,)) with the first `limit` keys, shape (limit,)."""
+    def _gensim_scores(self, query, limit, start=0):
+        """Cosine of `query` (unit, shape (dim,)) with keys start..limit-1, shape (limit - start,)."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.dot(self._vectors32()[:limit], query) / self.norms[:limit]
+            return np.dot(self._vectors32()[start:limit], query) / self.norms[start:limit]
 
     def _limit(self, restrict_vocab):
         return min(restrict_vocab, len(self)) if restrict_vocab else len(self)
 
-    def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+    def most_similar(self, positive=None, negative=None, topn=10, clip_start=0, clip_end=None,
+                     restrict_vocab=None, indexer=None):
         """Keys most similar to the weighted mean of `positive` minus `negative` (3CosAdd).
 
         Each input is a key, a row index, a raw vector, or a ``(key_or_vector, weight)``
@@ -259,12 +311,17 @@ class KeyedVectors:
         positive, negative : key, vector, or list of them, optional
         topn : int or None
             Number of results; None returns the scores of all candidates.
+        clip_start, clip_end : int, optional
+            Only keys clip_start .. clip_end - 1 are candidates.
         restrict_vocab : int, optional
-            Only the first `restrict_vocab` keys are candidates.
+            Only the first `restrict_vocab` keys are candidates (overrides the clips).
+        indexer : object, optional
+            An approximate-neighbour index with ``most_similar(vector, topn)`` (gensim's
+            AnnoyIndexer...), asked instead when `topn` is an int.
 
         Returns
         -------
-        list of (str, float), or numpy.ndarray of shape (restrict_vocab or n,) when topn is None
+        list of (str, float), or numpy.ndarray of shape (clip_end - clip_start,) when topn is None
 
         Raises
         ------
@@ -274,13 +331,19 @@ class KeyedVectors:
         if isinstance(topn, Integral) and topn < 1:
             return []
         terms = self._parse_terms(positive, negative)
-        limit = self._limit(restrict_vocab)
-        scores = self._gensim_scores(self._gensim_mean(terms), limit)
+        query = self._gensim_mean(terms)
+        if indexer is not None and isinstance(topn, Integral):
+            return indexer.most_similar(query, topn)
+        if restrict_vocab:
+            clip_start, clip_end = 0, restrict_vocab
+        clip_end = min(clip_end or len(self), len(self))
+        scores = self._gensim_scores(query, clip_end, clip_start)
         if not topn:
             return scores
         inputs = [term for term, _ in terms if not isinstance(term, np.ndarray)]
         best = evaluation.argsort_top(scores, topn + len(inputs))
-        result = [(self.index_to_key[i], float(scores[i])) for i in best if i not in inputs]
+        result = [(self.index_to_key[i + clip_start], float(scores[i]))
+                  for i in best if i + clip_start not in inputs]
         return result[:topn]
 
     def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
@@ -335,13 +398,37 @@ class KeyedVectors:
         """Keys most similar to a raw vector of shape (dim,); see :meth:`most_similar`."""
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
 
+    def most_similar_to_given(self, key1, keys_list):
+        """The key of `keys_list` most similar to `key1` (the first one on ties)."""
+        return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
+
     def similarity(self, w1, w2):
-        """Cosine similarity of two keys (float)."""
-        return float(np.dot(_unitvec(self.get_vector(w1)), _unitvec(self.get_vector(w2))))
+        """Cosine similarity of two keys (float; exactly 1.0 for a key with itself).
+
+        See :func:`fastw2v.vecmath.cosine`: computed in float64, rounded to float32.
+        """
+        return vecmath.cosine(self.get_vector(w1), self.get_vector(w2))
 
     def distance(self, w1, w2):
-        """Cosine distance ``1 - similarity(w1, w2)``."""
+        """Cosine distance ``1 - similarity(w1, w2)`` (exactly 0 for a key with itself)."""
         return 1.0 - self.similarity(w1, w2)
+
+    def relative_cosine_similarity(self, wa, wb, topn=10):
+        """Relative cosine similarity of `wb` to `wa` (Leeuwenberg et al. 2016, eq. 1).
+
+        rcs(wa, wb) = cos(wa, wb) / sum of the cosines of the `topn` keys most similar to
+        `wa`. Above 1 / topn, wb is closer to wa than an average top-n neighbour: the paper
+        takes rcs > 0.10 (topn = 10) as a sign of synonymy.
+
+        Raises
+        ------
+        ValueError
+            No neighbours (`topn` < 1, or a single key).
+        """
+        sims = self.similar_by_word(wa, topn)
+        if not sims:
+            raise ValueError("Cannot calculate relative cosine similarity without any similar words.")
+        return self.similarity(wa, wb) / sum(sim for _, sim in sims)
 
     def n_similarity(self, ws1, ws2):
         """Cosine similarity between the means of two lists of keys (raw, not unit, vectors).
@@ -350,15 +437,17 @@ class KeyedVectors:
         """
         if not (len(ws1) and len(ws2)):
             raise ZeroDivisionError("At least one of the passed list is empty.")
-        means = []
-        for keys in (ws1, ws2):
-            rows = self[list(keys)]
-            # gensim sums float32 rows one by one, then divides by the float32 count.
-            mean = np.zeros(self.vector_size, dtype=np.float32)
-            for row in rows:
-                mean += row
-            means.append(_unitvec(mean / np.float32(len(rows))))
-        return float(np.dot(means[0], means[1]))
+        mean1 = self.get_mean_vector(ws1, pre_normalize=False, ignore_missing=False)
+        mean2 = self.get_mean_vector(ws2, pre_normalize=False, ignore_missing=False)
+        return vecmath.cosine(mean1, mean2)
+
+    @staticmethod
+    def cosine_similarities(vector_1, vectors_all):
+        """Cosines of `vector_1` (dim,) with each row of `vectors_all` (n, dim), shape (n,)."""
+        norm = np.linalg.norm(vector_1)
+        all_norms = np.linalg.norm(vectors_all, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.dot(vectors_all, vector_1) / (norm * all_norms)
 
     def distances(self, word_or_vector, other_words=()):
         """Cosine distances from a key or vector to `other_words` (all keys when empty).
@@ -386,14 +475,25 @@ class KeyedVectors:
         i1, i2 = self.get_index(key1), self.get_index(key2)
         return [self.index_to_key[i] for i in np.flatnonzero(dists < dists[i2]) if i != i1]
 
+    def words_closer_than(self, word1, word2):
+        """Deprecated alias of :meth:`closer_than` (as in gensim)."""
+        warnings.warn("words_closer_than is deprecated; use closer_than", DeprecationWarning, stacklevel=2)
+        return self.closer_than(word1, word2)
+
     def rank(self, key1, key2):
         """Rank of `key2` among all keys by distance from `key1` (1 = closest)."""
         return len(self.closer_than(key1, key2)) + 1
 
-    def doesnt_match(self, words):
-        """The key of `words` furthest from the normalised mean of their unit vectors.
+    def rank_by_centrality(self, words, use_norm=True):
+        """``(similarity, word)`` pairs, most similar to the centroid of `words` first.
 
-        Unknown keys are ignored with a warning (as in gensim).
+        The centroid is the normalised mean of the words' vectors (unit vectors with
+        `use_norm`). Unknown keys are ignored with a warning (as in gensim).
+
+        Raises
+        ------
+        ValueError
+            None of `words` is known.
         """
         used = [word for word in words if word in self]
         if len(used) != len(words):
@@ -401,14 +501,84 @@ class KeyedVectors:
                            set(words) - set(used))
         if not used:
             raise ValueError("cannot select a word from an empty list")
-        units = np.vstack([self.get_vector(word, norm=True) for word in used]).astype(np.float32)
-        mean = np.zeros(self.vector_size, dtype=np.float32)
-        for row in units:
-            mean += row
-        mean = _unitvec(mean / np.float32(len(units)))
-        dists = np.dot(units, mean)
-        # gensim sorts (score, word) pairs descending and takes the last: the minimum pair.
-        return min(zip(dists.tolist(), used))[1]
+        vectors = np.vstack([self.get_vector(word, norm=use_norm) for word in used]).astype(np.float32)
+        mean = self.get_mean_vector(vectors, post_normalize=True)
+        dists = np.dot(vectors, mean)
+        return sorted(zip(dists.tolist(), used), reverse=True)
+
+    def doesnt_match(self, words):
+        """The key of `words` furthest from the centroid (see :meth:`rank_by_centrality`)."""
+        return self.rank_by_centrality(words)[-1][1]
+
+    def wmdistance(self, document1, document2, norm=True):
+        """Word Mover's Distance between two documents (Kusner et al. 2015).
+
+        The least total Euclidean distance to move the words of one document onto those
+        of the other, each document being a distribution over its distinct words
+        (frequency / length). Unknown words are dropped.
+
+        Parameters
+        ----------
+        document1, document2 : list of str
+        norm : bool
+            Use unit vectors.
+
+        Returns
+        -------
+        float
+            ``inf`` when a document has no known word; 0 for the same single word.
+            (gensim also returns ``inf`` when all distances are zero; this gives 0.)
+
+        Raises
+        ------
+        ImportError
+            Neither POT nor scipy is installed.
+        """
+        docs = [[word for word in doc if word in self] for doc in (document1, document2)]
+        if len(docs[0]) < len(document1) or len(docs[1]) < len(document2):
+            logger.info("Removed %d and %d OOV words from document 1 and 2 (respectively).",
+                        len(document1) - len(docs[0]), len(document2) - len(docs[1]))
+        if not docs[0] or not docs[1]:
+            logger.warning("At least one of the documents had no words that were in the vocabulary.")
+            return float("inf")
+        vocabularies = [sorted(set(doc)) for doc in docs]
+        if len(set(vocabularies[0]) | set(vocabularies[1])) == 1:
+            return 0.0
+        masses = [np.array([doc.count(word) for word in vocab], dtype=np.float64) / len(doc)
+                  for doc, vocab in zip(docs, vocabularies)]
+        v1, v2 = (np.array([self.get_vector(word, norm=norm) for word in vocab], dtype=np.float64)
+                  for vocab in vocabularies)
+        cost = np.sqrt(((v1[:, None, :] - v2[None, :, :]) ** 2).sum(axis=2))
+        return vecmath.earth_movers_distance(masses[0], masses[1], cost)
+
+    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+        """A new KeyedVectors with the vectors of the given keys that are known.
+
+        Keys are deduplicated, keeping their first position. As in gensim, the new object
+        gets made-up descending counts (n - i), replaced by the real attributes with
+        `copy_vecattrs`.
+
+        Parameters
+        ----------
+        keys : iterable of str
+        allow_inference : bool
+            Also accept row indices as keys (``key in self``); else only true keys.
+        copy_vecattrs : bool
+            Copy the per-key attributes (``counts`` among them).
+
+        Returns
+        -------
+        KeyedVectors
+        """
+        known = self if allow_inference else self.key_to_index
+        vocab = [key for key in dict.fromkeys(keys) if key in known]
+        indices = [self.get_index(key) for key in vocab]
+        vectors = np.asarray(self._vectors[indices]).reshape(len(indices), self.vector_size)
+        result = KeyedVectors(vectors, vocab, counts=np.arange(len(vocab), 0, -1))
+        if copy_vecattrs:
+            for attr, values in self.expandos.items():
+                result.expandos[attr] = values[indices]
+        return result
 
     # ------------------------------------------------------------------ evaluation
 
@@ -476,56 +646,3 @@ class KeyedVectors:
         """
         return evaluation.evaluate_word_pairs(self, pairs, delimiter, encoding, restrict_vocab,
                                               case_insensitive, dummy4unknown)
-
-    # ------------------------------------------------------------------ persistence
-
-    def save_word2vec_format(self, path, binary=False, write_header=True):
-        """Write word2vec text or binary format (index order), atomically.
-
-        See :func:`fastw2v.formats.write_word2vec`.
-        """
-        formats.write_word2vec(path, self.index_to_key, self._vectors, binary=binary,
-                               write_header=write_header)
-
-    @classmethod
-    def load_word2vec_format(cls, path, binary=False, limit=None, unicode_errors="strict",
-                             datatype=np.float32, encoding="utf-8", no_header=False):
-        """Read word2vec text/binary or fastText ``.vec`` format.
-
-        `binary=None` detects the format. As in gensim, `unicode_errors` defaults to
-        ``'strict'`` here (a key that is not valid UTF-8 raises
-        :class:`~fastw2v.formats.VectorsFormatError`); pass ``'replace'``, the default of
-        :func:`fastw2v.formats.read_word2vec` and of the CLI, to accept such files.
-        Counts are not stored in these formats, so ``counts`` is None.
-        See :func:`fastw2v.formats.read_word2vec` for the other parameters.
-        """
-        keys, vectors = formats.read_word2vec(path, binary=binary, limit=limit,
-                                              unicode_errors=unicode_errors, datatype=datatype,
-                                              encoding=encoding, no_header=no_header)
-        return cls(vectors, keys)
-
-    def save(self, path, dtype=None):
-        """Save to the native format: directory `path` with vectors.npy, vocab.txt, meta.json.
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            Directory (created if needed; its files are replaced atomically).
-        dtype : numpy dtype, optional
-            Storage dtype; ``np.float16`` halves the size.
-        """
-        formats.save_native(path, self.index_to_key, self._vectors, self.counts, dtype=dtype)
-
-    @classmethod
-    def load(cls, path, mmap=True):
-        """Load a directory written by :meth:`save`.
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-        mmap : bool
-            Memory-map vectors.npy read-only instead of reading it (float16 vectors are
-            still converted to float32 in memory when similarities are computed).
-        """
-        keys, vectors, counts = formats.load_native(path, mmap=mmap)
-        return cls(vectors, keys, counts)

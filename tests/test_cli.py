@@ -2,7 +2,6 @@
 
 import json
 
-import click
 import numpy as np
 import pytest
 from click.testing import CliRunner

@@ -53,7 +53,8 @@ def test_keyedvectors_word2vec_methods(tmp_path):
     assert (tmp_path / "v.txt").read_text(encoding="utf-8").startswith("50 7\n</s> ")
     for name, binary in (("v.txt", False), ("v.bin", True), ("v.bin", None)):
         loaded = KeyedVectors.load_word2vec_format(tmp_path / name, binary=binary)
-        assert loaded.index_to_key == keys and loaded.counts is None
+        assert loaded.index_to_key == keys
+        assert loaded.counts.tolist() == list(range(50, 0, -1))  # made up, as gensim does
         np.testing.assert_array_equal(loaded.vectors, vectors)
     glove = KeyedVectors.load_word2vec_format(tmp_path / "glove.txt", no_header=True)
     np.testing.assert_array_equal(glove.vectors, vectors)
@@ -381,3 +382,33 @@ def test_an_absurd_header_does_not_allocate(tmp_path, binary):
     path.write_bytes(b"3 1000000000\n" + body)
     with pytest.raises(VectorsFormatError, match="(truncated|line 2)"):
         read_word2vec(path, binary=binary)
+
+
+# ---------------------------------------------------------------- vocabulary files
+
+def test_vocab_counts_round_trip_and_errors(tmp_path):
+    path = tmp_path / "v.vocab"
+    formats.write_vocab_counts(path, ["a", "日本"], [3, 10], prefix="x_")
+    assert path.read_text(encoding="utf-8") == "x_a 3\nx_日本 10\n"
+    assert formats.read_vocab_counts(path) == {"x_a": 3, "x_日本": 10}
+    formats.write_vocab_counts(path, ["b"], [1], append=True)
+    assert formats.read_vocab_counts(path) == {"x_a": 3, "x_日本": 10, "b": 1}
+    with pytest.raises(ValueError, match="space or line break"):
+        formats.write_vocab_counts(path, ["a b"], [1])
+    path.write_bytes(b"a 1\nb two\n")
+    with pytest.raises(VectorsFormatError, match=r"v.vocab: line 2: expected 'key count'"):
+        formats.read_vocab_counts(path)
+    path.write_bytes(b"caf\xe9 1\n")
+    with pytest.raises(formats.KeyDecodeError, match="v.vocab: line 1: key is not valid"):
+        formats.read_vocab_counts(path)
+    assert formats.read_vocab_counts(path, unicode_errors="replace") == {"caf\ufffd": 1}
+
+
+def test_write_word2vec_order(tmp_path):
+    keys, vectors = sample(n=6)
+    write_word2vec(tmp_path / "v.txt", keys, vectors, order=[5, 0, 1, 2, 3, 4])
+    got_keys, got = read_word2vec(tmp_path / "v.txt")
+    assert got_keys == [keys[5]] + keys[:5]
+    np.testing.assert_array_equal(got, vectors[[5, 0, 1, 2, 3, 4]])
+    with pytest.raises(ValueError, match="permutation"):
+        write_word2vec(tmp_path / "v.txt", keys, vectors, order=[0, 0, 1, 2, 3, 4])

@@ -307,3 +307,420 @@ def test_gensim_bundled_evaluation(gensim_pair):
     np.testing.assert_allclose([pr, sr], [gpr, gsr], atol=1e-5)
     np.testing.assert_allclose([pp, sp], [gpp, gsp], rtol=1e-4)
     assert oov == pytest.approx(goov)
+
+
+# ---------------------------------------------------------------- gensim's full API: helpers
+
+def gensim_copy(kv):
+    """gensim's KeyedVectors with the same keys, vectors and counts, or None without gensim."""
+    try:
+        from gensim.models import KeyedVectors as GensimKeyedVectors
+    except ImportError:
+        return None
+    theirs = GensimKeyedVectors(kv.vector_size)
+    theirs.add_vectors(list(kv.index_to_key), np.array(kv.vectors))
+    if kv.counts is not None:
+        for key, count in zip(kv.index_to_key, kv.counts):
+            theirs.set_vecattr(key, "count", int(count))
+    return theirs
+
+
+def assert_consistent(kv):
+    """index_to_key, key_to_index, vectors and attributes describe the same rows."""
+    assert kv.key_to_index == {key: i for i, key in enumerate(kv.index_to_key) if key is not None}
+    assert kv.vectors.shape == (len(kv.index_to_key), kv.vector_size)
+    assert all(len(values) == len(kv) for values in kv.expandos.values())
+
+
+# ---------------------------------------------------------------- construction and editing
+
+def test_gensim_constructor_form():
+    empty = KeyedVectors(3)
+    assert len(empty) == 0 and empty.vector_size == 3 and empty.vectors.dtype == np.float32
+    assert KeyedVectors(vector_size=3).vectors.shape == (0, 3)
+    assert KeyedVectors(3, dtype=np.float16).vectors.dtype == np.float16
+    assert KeyedVectors(3, dtype=np.float64).vectors.dtype == np.float32
+    slots = KeyedVectors(3, 2, mapfile_path="unused")
+    assert len(slots) == 2 and slots.index_to_key == [None, None] and slots.mapfile_path == "unused"
+    assert slots.add_vector("a", [1, 2, 3]) == 0 and slots.add_vector("b", [4, 5, 6]) == 1
+    assert slots.add_vector("c", [7, 8, 9]) == 2  # slots full: grows
+    assert slots.index_to_key == ["a", "b", "c"] and slots["b"].tolist() == [4, 5, 6]
+    slots = KeyedVectors(2, count=3)
+    slots.add_vectors(["x", "y"], [[1, 1], [2, 2]])  # a batch fills the free slots too
+    assert slots.index_to_key == ["x", "y", None] and slots.next_index == 2
+    assert_consistent(slots)
+    for bad in ((0,), (3, -1), (True,)):
+        with pytest.raises(ValueError, match="must be an int"):
+            KeyedVectors(*bad)
+
+
+def test_add_and_set_match_gensim():
+    ours = random_kv(n=6, dim=4, counts=False)
+    theirs = gensim_copy(ours)
+    rng = np.random.default_rng(5)
+    steps = [("add", "new1", rng.standard_normal(4)),
+             ("add", ["w1", "new2", "new3"], rng.standard_normal((3, 4))),  # w1 kept
+             ("set", "w2", rng.standard_normal(4)),
+             ("set", ["new2", "new4", "w0"], list(rng.standard_normal((3, 4))))]
+    for op, keys, vectors in steps:
+        for kv in (ours, theirs):
+            if kv is None:
+                continue
+            if op == "add":
+                kv.add_vectors(keys, vectors)
+            else:
+                kv[keys] = vectors
+    assert ours.index_to_key == ["w0", "w1", "w2", "w3", "w4", "w5", "new1", "new2", "new3", "new4"]
+    np.testing.assert_array_equal(ours["w2"], steps[2][2].astype(np.float32))
+    np.testing.assert_array_equal(ours["new2"], steps[3][2][0].astype(np.float32))
+    assert_consistent(ours)
+    if theirs is not None:
+        assert ours.index_to_key == theirs.index_to_key
+        np.testing.assert_array_equal(ours.vectors, theirs.vectors)
+
+
+def test_repeated_key_in_one_batch_is_added_once():
+    kv = KeyedVectors(2)
+    kv.add_vectors(["x", "x", "y"], [[1, 1], [2, 2], [3, 3]])  # first one kept, as if one by one
+    assert kv.index_to_key == ["x", "y"] and kv["x"].tolist() == [1, 1]
+    kv[["y", "z", "y"]] = [[4, 4], [5, 5], [6, 6]]  # replacing: the last one wins
+    assert kv.index_to_key == ["x", "y", "z"] and kv["y"].tolist() == [6, 6]
+    assert_consistent(kv)
+
+
+def test_bad_additions_change_nothing():
+    kv = random_kv(n=5, dim=3)
+    before = kv.vectors.copy(), list(kv.index_to_key), kv.counts.copy()
+    with pytest.raises(ValueError, match="expected 1 vectors of size 3"):
+        kv.add_vectors("new", [1, 2])
+    with pytest.raises(ValueError, match=r"expected 2 vectors of size 3 .* got shape \(1, 3\)"):
+        kv.add_vectors(["a", "b"], [[1, 2, 3]])
+    with pytest.raises(ValueError, match="one shape"):
+        kv.add_vectors(["a", "b"], [[1, 2, 3], [1, 2]])
+    with pytest.raises(ValueError, match="keys must be str or int"):
+        kv.add_vectors([None], [[1, 2, 3]])
+    with pytest.raises(ValueError, match="extras"):
+        kv.add_vectors(["a"], [[1, 2, 3]], extras={"count": [1, 2]})
+    with pytest.raises(TypeError, match="count"):
+        kv.add_vectors(["a"], [[1, 2, 3]], extras={"count": np.array([0.5])})
+    with pytest.raises(ValueError, match="already present"):
+        kv.add_vector("w1", [1, 2, 3])
+    with pytest.raises(ValueError, match="expected 1 vectors"):
+        kv["w1"] = np.zeros(4)
+    np.testing.assert_array_equal(kv.vectors, before[0])
+    assert kv.index_to_key == before[1] and kv.counts.tolist() == before[2].tolist()
+
+
+def test_edits_drop_caches_so_cosines_stay_at_most_one(tmp_path):
+    kv = random_kv(n=20, dim=6)
+    kv.most_similar("w1")  # fill norms and unit vectors
+    kv["w1"] = kv["w2"] * 100
+    assert kv.norms[1] == pytest.approx(100 * kv.norms[2], rel=1e-6)
+    top, score = kv.most_similar("w2", topn=1)[0]
+    assert top == "w1" and score <= 1 + 1e-6
+    kv.add_vectors(["big"], [kv["w3"] * 1000])
+    assert kv.most_similar("w3", topn=1)[0] == ("big", pytest.approx(1.0, abs=1e-6))
+    np.testing.assert_allclose(np.linalg.norm(kv.get_normed_vectors(), axis=1), 1, rtol=1e-6)
+    vectors = kv.vectors
+    vectors[4] *= 3  # the trainer's way: write in place, then assign the array back
+    kv.vectors = kv.vectors
+    assert kv.norms[4] == pytest.approx(np.linalg.norm(vectors[4]), rel=1e-6)
+    kv.unit_normalize_all()
+    np.testing.assert_allclose(np.linalg.norm(kv.vectors, axis=1), 1, rtol=1e-6)
+    assert max(score for _, score in kv.most_similar("w3", topn=5)) <= 1 + 1e-6
+    kv.save(tmp_path / "m")
+    mapped = KeyedVectors.load(tmp_path / "m")  # read-only memory map: edits work on a copy
+    mapped["w0"] = np.ones(6)
+    assert mapped["w0"].tolist() == [1] * 6 and mapped.norms[0] == pytest.approx(6 ** 0.5)
+    assert KeyedVectors.load(tmp_path / "m")["w0"].tolist() != [1] * 6
+
+
+def test_unit_normalize_all_matches_gensim_and_keeps_zero_vectors():
+    kv = random_kv(n=30, dim=5, counts=False)
+    theirs = gensim_copy(kv)
+    vectors = kv.vectors.copy()
+    vectors[7] = 0
+    kv.vectors = vectors
+    kv.unit_normalize_all()
+    assert not np.isnan(kv.vectors).any() and kv.vectors[7].tolist() == [0] * 5
+    if theirs is not None:
+        kv = random_kv(n=30, dim=5, counts=False)
+        kv.unit_normalize_all()
+        theirs.unit_normalize_all()
+        np.testing.assert_array_equal(kv.vectors, theirs.vectors)
+        np.testing.assert_array_equal(kv.most_similar("w3", topn=None), theirs.most_similar("w3", topn=None))
+
+
+def test_vecattrs():
+    kv = random_kv(n=4, dim=2)
+    kv.set_vecattr("w1", "count", 7)
+    assert kv.counts[1] == 7 and kv.get_vecattr("w1", "count") == 7  # one array: counts is 'count'
+    kv.set_vecattr("w2", "weight", 0.25)
+    assert kv.get_vecattr("w2", "weight") == 0.25 and kv.get_vecattr("w0", "weight") == 0.0
+    kv.set_vecattr("w0", "tag", "noun")
+    assert kv.expandos["tag"].dtype == object
+    with pytest.raises(TypeError, match="count"):
+        kv.set_vecattr("w1", "count", 1.5)
+    with pytest.raises(KeyError, match="missing"):
+        kv.get_vecattr("w1", "missing")
+    with pytest.raises(KeyError, match="not present"):
+        kv.set_vecattr("nope", "count", 1)
+    kv.add_vectors(["new"], [[1, 1]])
+    assert kv.get_vecattr("new", "count") == 0 and kv.get_vecattr("new", "tag") is None
+    assert_consistent(kv)
+
+
+def test_index_to_key_and_norms_setters():
+    kv = random_kv(n=4, dim=2)
+    kv.index_to_key = ["d", "c", "b", "a"]
+    assert kv.key_to_index == {"d": 0, "c": 1, "b": 2, "a": 3}
+    with pytest.raises(ValueError, match="duplicate key 'a'"):
+        kv.index_to_key = ["a", "a", "b", "c"]
+    norms = kv.norms
+    kv.norms = None  # gensim's idiom after editing vectors
+    assert kv.norms is not norms
+    with pytest.raises(ValueError, match="assign None"):
+        kv.norms = np.ones(4)
+
+
+def test_sort_by_descending_frequency_matches_gensim():
+    kv = random_kv(n=8, dim=3)
+    kv.counts = [3, 5, 3, 9, 5, 1, 3, 0]
+    theirs = gensim_copy(kv)
+    vector_of = {key: kv[key].copy() for key in kv.index_to_key}
+    kv.sort_by_descending_frequency()
+    # descending counts; equal counts in reverse index order, as gensim's lexsort gives
+    assert kv.index_to_key == ["w3", "w4", "w1", "w6", "w2", "w0", "w5", "w7"]
+    assert kv.counts.tolist() == [9, 5, 5, 3, 3, 3, 1, 0]
+    assert all(np.array_equal(kv[key], vector_of[key]) for key in kv.index_to_key)
+    assert_consistent(kv)
+    if theirs is not None:
+        theirs.sort_by_descending_frequency()
+        assert kv.index_to_key == theirs.index_to_key
+    with pytest.raises(KeyError, match="counts"):
+        random_kv(counts=False).sort_by_descending_frequency()
+
+
+def test_resize_vectors_matches_gensim():
+    kv = KeyedVectors(4)
+    kv.add_vectors(["a"], [[1, 2, 3, 4]])
+    kv.set_vecattr("a", "count", 5)
+    kv.index_to_key = ["a", "b", "c"]
+    kv.resize_vectors(seed=3)
+    assert kv["a"].tolist() == [1, 2, 3, 4] and kv.counts.tolist() == [5, 0, 0]
+    assert np.all(np.abs(kv.vectors[1:]) < 1 / 4)  # uniform in [-1/dim, 1/dim)
+    assert_consistent(kv)
+    gensim = pytest.importorskip("gensim")
+    theirs = gensim.models.KeyedVectors(4)
+    theirs.add_vectors(["a"], np.array([[1, 2, 3, 4]]))
+    theirs.index_to_key = ["a", "b", "c"]
+    theirs.resize_vectors(seed=3)
+    np.testing.assert_array_equal(kv.vectors, theirs.vectors)
+
+
+# ---------------------------------------------------------------- queries
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(weights=[1, 2, 3, 1, 2]), dict(pre_normalize=False),
+                                    dict(post_normalize=True), dict(weights=np.arange(1.0, 6.0))])
+def test_get_mean_vector(kwargs):
+    kv = random_kv()
+    keys = ["w1", "w2", kv["w3"], 4, "not a key"]
+    mean = kv.get_mean_vector(keys, **kwargs)
+    weights = np.asarray(kwargs.get("weights", np.ones(5)), dtype=np.float64)[:4]
+    rows = np.array([kv.get_vector(k, norm=kwargs.get("pre_normalize", True)) for k in ("w1", "w2")]
+                    + [kv["w3"], kv.get_vector(4, norm=kwargs.get("pre_normalize", True))], dtype=np.float64)
+    expected = weights @ rows / weights.sum()
+    if kwargs.get("post_normalize"):
+        expected = unit(expected)
+    np.testing.assert_allclose(mean, expected, rtol=1e-5, atol=1e-6)
+    theirs = gensim_copy(kv)
+    if theirs is not None:
+        np.testing.assert_array_equal(mean, theirs.get_mean_vector(keys, **kwargs))
+
+
+def test_get_mean_vector_errors():
+    kv = random_kv()
+    assert not kv.get_mean_vector(["nope"]).any()
+    with pytest.raises(ValueError, match="no input"):
+        kv.get_mean_vector([])
+    with pytest.raises(ValueError, match="same number"):
+        kv.get_mean_vector(["w1", "w2"], weights=[1.0])
+    with pytest.raises(KeyError, match="nope"):
+        kv.get_mean_vector(["w1", "nope"], ignore_missing=False)
+    with pytest.raises(ValueError, match="shape"):
+        kv.get_mean_vector([np.ones(3)])
+
+
+def test_self_similarity_is_exact():
+    kv = random_kv(n=400, dim=10)
+    assert all(kv.similarity(key, key) == 1.0 and kv.distance(key, key) == 0.0 for key in kv.index_to_key)
+    assert kv.n_similarity(["w1", "w2"], ["w2", "w1"]) == 1.0
+    assert kv.similarity("w1", "w2") == pytest.approx(float(unit(kv["w1"]) @ unit(kv["w2"])), abs=1e-7)
+    zero = KeyedVectors(np.zeros((2, 3), np.float32), ["a", "b"])
+    assert zero.similarity("a", "b") == 0.0  # gensim's unitvec leaves zero vectors zero
+    theirs = gensim_copy(kv)
+    if theirs is not None:
+        # gensim's float32 dot of unit vectors misses 1 for some keys; ours is within a few ulps
+        assert any(float(theirs.similarity(k, k)) != 1.0 for k in kv.index_to_key)
+        assert all(abs(kv.similarity(a, b) - float(theirs.similarity(a, b))) < 3e-7
+                   for a, b in zip(kv.index_to_key, kv.index_to_key[1:]))
+
+
+def test_small_queries_match_gensim():
+    kv = random_kv()
+    assert kv.most_similar_to_given("w1", ["w2", "w3", "w4"]) == \
+        ["w2", "w3", "w4"][int(np.argmax([kv.similarity("w1", k) for k in ("w2", "w3", "w4")]))]
+    top = kv.most_similar("w1", topn=4)
+    assert kv.relative_cosine_similarity("w1", "w9", 4) == pytest.approx(
+        kv.similarity("w1", "w9") / sum(s for _, s in top), rel=1e-12)
+    with pytest.raises(ValueError, match="without any similar words"):
+        kv.relative_cosine_similarity("w1", "w2", topn=0)
+    ranked = kv.rank_by_centrality(["w1", "w2", "w3", "nope"])
+    units = unit(kv[["w1", "w2", "w3"]])
+    sims = units @ unit(units.mean(axis=0))
+    assert [w for _, w in ranked] == [["w1", "w2", "w3"][i] for i in np.argsort(-sims)]
+    np.testing.assert_allclose([s for s, _ in ranked], np.sort(sims)[::-1], atol=1e-6)
+    np.testing.assert_allclose(kv.cosine_similarities(kv["w1"], kv.vectors[:5]),
+                               unit(kv.vectors[:5]) @ unit(kv["w1"]), atol=1e-6)
+    clipped = kv.most_similar("w1", topn=3, clip_start=10, clip_end=30)
+    assert all(10 <= kv.key_to_index[k] < 30 for k, _ in clipped)
+    assert kv.most_similar("w1", topn=None, clip_start=10, clip_end=30).shape == (20,)
+    theirs = gensim_copy(kv)
+    if theirs is not None:
+        given = ["w2", "w3", "w4"]
+        assert kv.most_similar_to_given("w1", given) == theirs.most_similar_to_given("w1", given)
+        assert kv.relative_cosine_similarity("w1", "w9", 4) == pytest.approx(
+            theirs.relative_cosine_similarity("w1", "w9", 4), abs=1e-6)
+        assert [w for _, w in ranked] == [w for _, w in theirs.rank_by_centrality(["w1", "w2", "w3", "nope"])]
+        np.testing.assert_array_equal(kv.cosine_similarities(kv["w1"], kv.vectors[:5]),
+                                      theirs.cosine_similarities(theirs["w1"], theirs.vectors[:5]))
+        assert clipped == theirs.most_similar("w1", topn=3, clip_start=10, clip_end=30)
+
+
+def test_indexer_is_asked_for_int_topn():
+    class Indexer:
+        def most_similar(self, vector, topn):
+            self.query = vector
+            return [("answer", 1.0)] * topn
+    kv, indexer = random_kv(), Indexer()
+    assert kv.most_similar("w1", topn=2, indexer=indexer) == [("answer", 1.0)] * 2
+    np.testing.assert_allclose(indexer.query, kv.get_vector("w1", norm=True), rtol=1e-6)
+
+
+def test_vectors_for_all():
+    kv = random_kv()
+    sub = kv.vectors_for_all(["w5", "nope", "w2", "w5", 7])
+    assert sub.index_to_key == ["w5", "w2", 7] and sub.counts.tolist() == [3, 2, 1]  # made up, as gensim
+    np.testing.assert_array_equal(sub[7], kv["w7"])
+    assert kv.vectors_for_all(["w5", 7], allow_inference=False).index_to_key == ["w5"]
+    copied = kv.vectors_for_all(["w5", "w2"], copy_vecattrs=True)
+    assert copied.counts.tolist() == [kv.get_vecattr("w5", "count"), kv.get_vecattr("w2", "count")]
+    copied["w5"] = np.zeros(12)
+    assert kv["w5"].any()  # an independent copy
+    assert len(kv.vectors_for_all(["nope"])) == 0
+
+
+def test_wmdistance():
+    pytest.importorskip("scipy")
+    kv = random_kv(n=10, dim=4)
+    units = {k: kv.get_vector(k, norm=True).astype(np.float64) for k in kv.index_to_key}
+
+    def dist(a, b):
+        return np.linalg.norm(units[a] - units[b])
+    # two words each, equal masses: the optimal plan is one of the two matchings
+    expected = min(dist("w1", "w3") + dist("w2", "w4"), dist("w1", "w4") + dist("w2", "w3")) / 2
+    assert kv.wmdistance(["w1", "w2"], ["w3", "w4", "nope"]) == pytest.approx(expected, abs=1e-9)
+    assert kv.wmdistance(["w1", "w1", "w2"], ["w3"]) == pytest.approx(
+        (2 * dist("w1", "w3") + dist("w2", "w3")) / 3, abs=1e-9)
+    assert kv.wmdistance(["w1"], ["w1", "w1"]) == 0.0
+    assert kv.wmdistance(["w1"], ["nope"]) == float("inf")
+
+
+def test_deprecated_aliases():
+    kv = random_kv()
+    with pytest.warns(DeprecationWarning):
+        np.testing.assert_array_equal(kv.word_vec("w1"), kv["w1"])
+    with pytest.warns(DeprecationWarning):
+        assert kv.words_closer_than("w1", "w2") == kv.closer_than("w1", "w2")
+    with pytest.warns(DeprecationWarning):
+        kv.init_sims()
+
+
+def test_int_keys(tmp_path):
+    kv = KeyedVectors(2)
+    kv.add_vectors([100, "a"], [[1, 2], [3, 4]])
+    assert kv.get_index(100) == 0 and kv[100].tolist() == [1, 2] and kv[1].tolist() == [3, 4]
+    assert 100 in kv and True not in kv
+    kv.save_word2vec_format(tmp_path / "v.txt")  # written as text, as gensim does
+    assert KeyedVectors.load_word2vec_format(tmp_path / "v.txt").index_to_key == ["100", "a"]
+    with pytest.raises(ValueError, match="keys must be str to be saved, got int"):
+        kv.save(tmp_path / "native")
+    with pytest.raises(ValueError, match="keys must be str, got NoneType"):
+        KeyedVectors(2, 1).save_word2vec_format(tmp_path / "slots.txt")  # an unfilled slot
+
+
+# ---------------------------------------------------------------- word2vec files with vocabularies
+
+def test_fvocab_round_trip(tmp_path, caplog):
+    kv = random_kv(n=6, dim=3)
+    kv.counts = [4, 9, 4, 1, 9, 0]
+    kv.save_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "v.vocab")
+    # keys by descending count, ties in index order, in both files (as gensim writes them)
+    assert (tmp_path / "v.vocab").read_text().split("\n") == [
+        "w1 9", "w4 9", "w0 4", "w2 4", "w3 1", "w5 0", ""]
+    back = KeyedVectors.load_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "v.vocab")
+    assert back.index_to_key == ["w1", "w4", "w0", "w2", "w3", "w5"]
+    assert back.counts.tolist() == [9, 9, 4, 4, 1, 0]
+    np.testing.assert_array_equal(back["w4"], kv["w4"])
+    (tmp_path / "short.vocab").write_text("w1 9\n\nw4 8\n")
+    back = KeyedVectors.load_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "short.vocab")
+    assert back.counts.tolist() == [9, 8, 0, 0, 0, 0] and "4 keys missing" in caplog.text
+    theirs = gensim_copy(kv)
+    if theirs is not None:
+        theirs.save_word2vec_format(str(tmp_path / "g.txt"), fvocab=str(tmp_path / "g.vocab"))
+        assert (tmp_path / "g.vocab").read_bytes() == (tmp_path / "v.vocab").read_bytes()
+        from gensim.models import KeyedVectors as GensimKeyedVectors
+        loaded = GensimKeyedVectors.load_word2vec_format(str(tmp_path / "v.txt"), fvocab=str(tmp_path / "v.vocab"))
+        assert loaded.index_to_key == back.index_to_key
+
+
+def test_save_word2vec_format_options(tmp_path):
+    kv = random_kv(n=3, dim=2, counts=False)
+    with pytest.raises(TypeError, match="pass binary= by keyword"):
+        kv.save_word2vec_format(tmp_path / "v.bin", True)  # gensim's order: fname, fvocab, binary
+    with pytest.raises(TypeError, match="pass binary= by keyword"):
+        KeyedVectors.load_word2vec_format(tmp_path / "v.bin", True)  # would open file descriptor 1
+    with pytest.raises(ValueError, match="'count' because that attribute does not exist"):
+        kv.save_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "v.vocab")
+    kv.save_word2vec_format(tmp_path / "v.txt", prefix="p_", total_vec=5)
+    lines = (tmp_path / "v.txt").read_text().splitlines()
+    assert lines[0] == "5 2" and [line.split()[0] for line in lines[1:]] == ["p_w0", "p_w1", "p_w2"]
+    kv.save_word2vec_format(tmp_path / "v.txt", write_header=False, append=True)
+    assert len((tmp_path / "v.txt").read_text().splitlines()) == 7
+    KeyedVectors(np.ones((1, 2), np.float32), ["x"]).save_word2vec_format(tmp_path / "u.txt", append=True)
+    assert (tmp_path / "u.txt").read_text().startswith("1 2\nx 1 1")  # append to no file: a new one
+
+
+def test_strict_decoding_error_is_a_unicode_decode_error(tmp_path):
+    from fastw2v.formats import KeyDecodeError, VectorsFormatError
+    (tmp_path / "v.txt").write_bytes(b"1 2\ncaf\xe9 1 2\n")
+    (tmp_path / "v.vocab").write_bytes(b"caf\xe9 3\n")
+    for fvocab in (None, tmp_path / "v.vocab"):
+        with pytest.raises(UnicodeDecodeError) as info:
+            KeyedVectors.load_word2vec_format(tmp_path / "v.txt", fvocab=fvocab)
+        assert isinstance(info.value, KeyDecodeError) and isinstance(info.value, VectorsFormatError)
+        assert str(info.value).startswith(("v.txt: line 2", "v.vocab: line 1"))
+    kv = KeyedVectors.load_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "v.vocab", unicode_errors="ignore")
+    assert kv.index_to_key == ["caf"] and kv.get_vecattr("caf", "count") == 3
+
+
+def test_intersect_word2vec_format(tmp_path):
+    kv = random_kv(n=5, dim=2)
+    kv.most_similar("w1")  # caches
+    KeyedVectors(np.array([[9, 9], [7, 7]], np.float32), ["w1", "other"]).save_word2vec_format(tmp_path / "f.txt")
+    assert kv.intersect_word2vec_format(tmp_path / "f.txt") == 1
+    assert kv["w1"].tolist() == [9, 9] and "other" not in kv
+    assert kv.norms[1] == pytest.approx(9 * 2 ** 0.5)
+    KeyedVectors(np.ones((1, 3), np.float32), ["w1"]).save_word2vec_format(tmp_path / "g.txt")
+    with pytest.raises(ValueError, match="incompatible vector size 3"):
+        kv.intersect_word2vec_format(tmp_path / "g.txt")

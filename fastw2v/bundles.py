@@ -41,7 +41,7 @@ from collections import namedtuple
 
 from numba import njit
 
-Weights = namedtuple("Weights", ["syn0", "syn1"])
+Weights = namedtuple("Weights", ["syn0", "syn1", "nodes"])
 Weights.__doc__ = """The model's matrices, shared by all threads and written without locks.
 
 Attributes
@@ -49,7 +49,11 @@ Attributes
 syn0 : ndarray of float32, shape (V, dim)
     Input ("word") vectors, the ones users keep.
 syn1 : ndarray of float32, shape (V, dim)
-    Output ("context") vectors of negative sampling.
+    Output ("context") vectors of negative sampling (gensim's ``syn1neg``);
+    shape (1, dim) and unused without it.
+nodes : ndarray of float32, shape (V - 1, dim)
+    Inner-node vectors of hierarchical softmax (gensim's ``syn1``); shape
+    (1, dim) and unused without it.
 """
 
 Corpus = namedtuple("Corpus", ["codes", "escapes", "marks", "sent_starts", "keep_prob"])
@@ -69,24 +73,37 @@ keep_prob : ndarray of float32, shape (V,)
     (:func:`fastw2v.sampling.keep_probabilities`).
 """
 
-Tables = namedtuple("Tables", ["threshold", "alias"])
-Tables.__doc__ = """Lookup tables of the output layer: the negative-sampling alias table.
+Tables = namedtuple("Tables", ["threshold", "alias", "points", "codes", "code_len"])
+Tables.__doc__ = """Lookup tables of the output layers.
 
 Attributes
 ----------
 threshold : ndarray of uint32, shape (V,)
 alias : ndarray of int32, shape (V,)
-    :class:`fastw2v.sampling.UnigramTable`, read by
-    :func:`fastw2v.sampling.draw_negative`.
+    The negative-sampling alias table (:class:`fastw2v.sampling.UnigramTable`,
+    read by :func:`fastw2v.sampling.draw_negative`).
+points : ndarray of int32, shape (V, L)
+codes : ndarray of uint8, shape (V, L)
+code_len : ndarray of int32, shape (V,)
+    Every word's Huffman path for hierarchical softmax
+    (:class:`fastw2v.huffman.HuffmanTree`); shape (1, 1) and (1,) without it.
 """
 
-Settings = namedtuple("Settings", ["window", "seed"])
+Settings = namedtuple("Settings", ["model", "window", "negative", "hs", "seed"])
 Settings.__doc__ = """Integer settings of the run, fixed for a whole :meth:`~fastw2v.word2vec.Word2Vec.train`.
 
 Attributes
 ----------
+model : int
+    :data:`~fastw2v.config.CBOW`, :data:`~fastw2v.config.SKIPGRAM` or
+    :data:`~fastw2v.config.SKIPGRAM_SHARED`: the dispatch of
+    :func:`fastw2v.kernels.window_step`.
 window : int
     Largest distance of a context word (before the random reduction).
+negative : int
+    Negatives per positive; 0 turns negative sampling off.
+hs : int
+    1 to train hierarchical softmax too (or alone, with ``negative`` 0).
 seed : int64
     The run seed, as the int64 with the seed's bits; each block derives its
     random stream from it (:func:`fastw2v.rng.seed_stream`).
@@ -128,8 +145,9 @@ hidden : ndarray of float32, shape (>= dim,)
     The hidden vector ``h`` of CBOW.
 grad : ndarray of float32, shape (>= dim,)
     Gradient accumulated for the input rows.
-scores : ndarray of float32, shape (>= negative + 1,)
-    Scores of one example (:func:`fastw2v.kernels.ns_update`).
+scores : ndarray of float32, shape (>= max(negative + 1, L),)
+    Scores of one example (:func:`fastw2v.kernels.ns_update`,
+    :func:`fastw2v.kernels.hs_update`: the negatives, or the Huffman path).
 """
 
 Outputs = namedtuple("Outputs", ["loss", "examples", "kept"])

@@ -50,7 +50,10 @@ INIT_SETTINGS = {"threads", "epochs", "alpha", "min_alpha"}
 @click.option("--window", type=int, default=default("window"), show_default=True,
               help="Largest distance between centre and context word.")
 @click.option("--negative", type=int, default=default("negative"), show_default=True,
-              help="Negative samples per positive pair.")
+              help="Negative samples per positive pair (0: none; needs --hs).")
+@click.option("--hs", is_flag=True, default=default("hs"),
+              help="Hierarchical softmax (with --negative 0 alone, as word2vec.c's -hs 1 "
+                   "-negative 0; else with negative sampling, the gradients summed).")
 @click.option("--sample", type=float, default=default("sample"), show_default=True,
               help="Subsampling threshold for frequent words (0 disables).")
 @click.option("--min-count", type=int, default=default("min_count"), show_default=True,

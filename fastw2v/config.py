@@ -31,8 +31,6 @@ GENSIM_ALIASES = {"vector_size": "dim", "workers": "threads"}
 #: value is accepted (a ported script passes it), any other is refused with
 #: the reason. name -> (the accepted value, why another cannot be honoured).
 GENSIM_FIXED = {
-    "hs": (0, "hierarchical softmax (hs=1) is not available yet; fastw2v trains with "
-              "negative sampling (negative=5 by default)"),
     "cbow_mean": (1, "fastw2v's CBOW averages the context vectors (cbow_mean=1); "
                      "their sum (cbow_mean=0) is not available"),
     "null_word": (0, "fastw2v pads no window with a null word (null_word=0)"),
@@ -119,7 +117,13 @@ class TrainConfig:
         centre word draws its own window uniformly from ``1..window``, as in
         word2vec.c, which weights near words more than far ones.
     negative : int
-        Negative words drawn from the unigram table per positive pair.
+        Negative words drawn from the unigram table per positive pair; 0
+        turns negative sampling off (then ``hs`` must be on).
+    hs : bool
+        Train hierarchical softmax over a Huffman tree of the counts
+        (:mod:`fastw2v.huffman`), alone (``negative=0``, word2vec.c's
+        ``-hs 1 -negative 0``) or with negative sampling, the two gradients
+        summed (as gensim's ``hs=1, negative=5``).
     sample : float
         Subsampling threshold ``t``: a word of corpus frequency ``f`` is kept
         with probability ``sqrt(t/f) + t/f`` (word2vec.c). 0 disables it.
@@ -156,6 +160,7 @@ class TrainConfig:
     dim: int = 100
     window: int = 5
     negative: int = 5
+    hs: bool = False
     sample: float = 1e-3
     min_count: int = 5
     max_final_vocab: Optional[int] = None
@@ -172,7 +177,12 @@ class TrainConfig:
             raise ConfigError(f"model must be one of {', '.join(MODELS)}, not {self.model!r}", "model")
         _check_int("dim", self.dim, 1)
         _check_int("window", self.window, 1)
-        _check_int("negative", self.negative, 1)
+        _check_int("negative", self.negative, 0)
+        if not isinstance(self.hs, bool):
+            raise ConfigError(f"hs must be True or False (or gensim's 1 or 0), not {self.hs!r}", "hs")
+        if self.negative == 0 and not self.hs:
+            raise ConfigError("negative=0 turns negative sampling off, and without hs=True "
+                              "nothing would be trained", "negative")
         _check_int("min_count", self.min_count, 1)
         if self.max_final_vocab is not None:
             _check_int("max_final_vocab", self.max_final_vocab, 1)
@@ -277,6 +287,8 @@ def from_gensim(kwargs):
         if isinstance(sg, bool) or sg not in (0, 1):
             raise ConfigError(f"sg must be 0 (CBOW) or 1 (skip-gram), not {sg!r}", "model")
         kwargs["model"] = MODELS[int(sg)]
+    if "hs" in kwargs and not isinstance(kwargs["hs"], bool) and kwargs["hs"] in (0, 1):
+        kwargs["hs"] = bool(kwargs["hs"])  # gensim's 0 / 1
     for name, (value, why) in GENSIM_FIXED.items():
         if name in kwargs:
             given = kwargs.pop(name)

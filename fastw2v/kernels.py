@@ -69,7 +69,7 @@ import numpy as np
 from numba import njit, prange
 
 from .borrowed import borrowed
-from .bundles import Scratch, Weights, thread_part
+from .bundles import Scratch, Settings, Tables, Weights, thread_part
 from .config import CBOW, SKIPGRAM, SKIPGRAM_SHARED
 from .encoding import escape_index, read_id
 from .prefetch import prefetch_row
@@ -101,6 +101,31 @@ def log1p_unit(e):
 # fastmath assumes away, and numba's default divide-by-zero check then raised
 # ZeroDivisionError; with numpy's model the values just stay non-finite and the
 # driver reports the divergence (fastw2v.word2vec.TrainingDiverged).
+@njit(cache=True, fastmath=True, error_model="numpy", inline="always")
+def logistic_step(h, rows, w, label, f, lr, grad):
+    """One binary-logistic SGD step on output row ``rows[w]``: the step both losses share.
+
+    With ``f = h · rows[w]`` (computed by the caller, before any row of the
+    example moved) and label ``y`` in {0, 1}: ``g = (y - σ(f)) lr``, then
+    ``grad += g rows[w]`` and ``rows[w] += g h``; returns the binary
+    cross-entropy ``softplus(-f)`` for ``y = 1``, ``softplus(f)`` for ``y = 0``.
+    Negative sampling calls it for the target and each negative; hierarchical
+    softmax for each inner node on the target's Huffman path (fastText's
+    ``Loss::binaryLogistic``).
+    """
+    dim = rows.shape[1]  # not h's: a thread's hidden vector is padded to whole cache lines
+    e = np.exp(-np.abs(f))
+    s = np.float32(1.0) / (np.float32(1.0) + e)
+    if f < 0:
+        s = e * s
+    g = (label - s) * lr
+    for d in range(dim):
+        grad[d] += g * rows[w, d]
+        rows[w, d] += g * h[d]
+    z = -f if label > 0 else f
+    return max(z, np.float32(0.0)) + log1p_unit(e)
+
+
 @njit(cache=True, fastmath=True, error_model="numpy")
 def ns_update(h, syn1, target, negs, lr, grad, scores):
     """One negative-sampling SGD step: the positive word and its negatives.
@@ -141,27 +166,76 @@ def ns_update(h, syn1, target, negs, lr, grad, scores):
         for d in range(dim):
             f += h[d] * syn1[w, d]
         scores[k] = f
-    loss = 0.0
-    for k in range(n):
-        if k == 0:
-            w = target
-            label = np.float32(1.0)
-        else:
-            w = negs[k - 1]
-            if w == target:
-                continue
-            label = np.float32(0.0)
-        f = scores[k]
-        e = np.exp(-np.abs(f))
-        s = np.float32(1.0) / (np.float32(1.0) + e)
-        if f < 0:
-            s = e * s
-        g = (label - s) * lr
+    loss = logistic_step(h, syn1, target, np.float32(1.0), scores[0], lr, grad)
+    for k in range(1, n):
+        w = negs[k - 1]
+        if w != target:
+            loss += logistic_step(h, syn1, w, np.float32(0.0), scores[k], lr, grad)
+    return loss
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def hs_update(h, nodes, points, codes, length, lr, grad, scores):
+    """One hierarchical-softmax SGD step: the binary decisions on the target's path.
+
+    The probability of the target is the product over its path of
+    ``σ(h · nodes[points[d]])`` for label ``1 - codes[d]`` and of its
+    complement otherwise, so the loss is the sum of the decisions' binary
+    cross-entropies, each a :func:`logistic_step`. As in :func:`ns_update`
+    all scores are computed before any node moves.
+
+    Parameters
+    ----------
+    h : ndarray of float32, shape (dim,)
+        Hidden vector (read only).
+    nodes : ndarray of float32, shape (V - 1, dim)
+        Inner-node vectors; the path's rows are updated in place.
+    points : ndarray of int32, shape (>= length,)
+    codes : ndarray of uint8, shape (>= length,)
+        The target's path, root first (:mod:`fastw2v.huffman`).
+    length : int
+    lr : float32
+    grad : ndarray of float32, shape (dim,)
+        ``-lr * ∂L/∂h`` is added to it.
+    scores : ndarray of float32, shape (>= length,)
+        Scratch.
+
+    Returns
+    -------
+    float
+        The loss of this example before the step.
+    """
+    dim = nodes.shape[1]
+    for k in range(length):
+        node = points[k]
+        f = np.float32(0.0)
         for d in range(dim):
-            grad[d] += g * syn1[w, d]
-            syn1[w, d] += g * h[d]
-        z = -f if k == 0 else f
-        loss += max(z, np.float32(0.0)) + log1p_unit(e)
+            f += h[d] * nodes[node, d]
+        scores[k] = f
+    loss = 0.0
+    for k in range(length):
+        label = np.float32(1.0) - np.float32(codes[k])
+        loss += logistic_step(h, nodes, points[k], label, scores[k], lr, grad)
+    return loss
+
+
+@njit(cache=True, inline="always")
+def output_update(h, target, negs, lr, grad, scores, syn1, nodes, tables_rows, use):
+    """The output layers' step for hidden ``h`` and ``target``: negative sampling, HS, or both.
+
+    With both the gradients are summed (as gensim does): each layer adds
+    its part of ``-lr ∂L/∂h`` to ``grad`` from the same ``h``.
+    ``tables_rows`` is ``(points, codes, code_len)``, ``use`` is
+    ``(negative > 0, hs)``: read from the bundles once per window by the
+    caller (see :mod:`fastw2v.bundles` on reading fields inside loops).
+    """
+    loss = 0.0
+    if use[0]:
+        loss += ns_update(h, syn1, target, negs, lr, grad, scores)
+    if use[1]:
+        points, codes, code_len = tables_rows
+        loss += hs_update(h, nodes, points[target], codes[target], code_len[target], lr, grad,
+                          scores)
     return loss
 
 
@@ -171,19 +245,24 @@ def ns_update(h, syn1, target, negs, lr, grad, scores):
 # (null-checked for borrowed arrays), and a second call level per window cost
 # CBOW about 8% (PTB, one thread, 3.1M against 3.4M words/s).
 @njit(cache=True, fastmath=True, inline="always")
-def cbow_window(weights, words, j, lo, hi, negs, lr, scratch):
+def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     """CBOW step for the centre ``words[j]`` and context ``words[lo:hi]`` minus ``j``.
 
-    ``h`` is the mean of the context rows; after :func:`ns_update` the whole
+    ``h`` is the mean of the context rows; after :func:`output_update` (the
+    centre against the negatives, and/or along its Huffman path) the whole
     ``grad`` is added to every context row. That is word2vec.c's and gensim's
     convention (the exact gradient of the mean would be ``grad / n_context``);
     it is what the default CBOW learning rate of 0.05 is tuned for.
 
     Parameters
     ----------
+    settings : Settings
+        ``negative`` and ``hs`` choose the output layers.
     weights : Weights
-        ``syn0`` rows of the context and ``syn1`` rows of the centre and the
-        negatives are updated in place.
+        ``syn0`` rows of the context, ``syn1`` rows of the centre and the
+        negatives, ``nodes`` rows of the centre's path are updated in place.
+    tables : Tables
+        The Huffman paths (for ``hs``).
     words : ndarray of int32, shape (n,)
     j, lo, hi : int
         Centre position and the half-open context span, ``lo <= j < hi``.
@@ -199,7 +278,9 @@ def cbow_window(weights, words, j, lo, hi, negs, lr, scratch):
     (float, int)
         Loss and number of examples (0 when the context is empty).
     """
-    syn0, syn1 = weights.syn0, weights.syn1
+    syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
+    paths = (tables.points, tables.codes, tables.code_len)
+    use = (settings.negative > 0, settings.hs != 0)
     h, grad, scores = scratch.hidden, scratch.grad, scratch.scores
     dim = syn0.shape[1]
     for d in range(dim):
@@ -217,7 +298,7 @@ def cbow_window(weights, words, j, lo, hi, negs, lr, scratch):
     inv = np.float32(1.0) / np.float32(count)
     for d in range(dim):
         h[d] *= inv
-    loss = ns_update(h, syn1, words[j], negs[0], lr, grad, scores)
+    loss = output_update(h, words[j], negs[0], lr, grad, scores, syn1, nodes, paths, use)
     for k in range(lo, hi):
         if k != j:
             c = words[k]
@@ -227,11 +308,12 @@ def cbow_window(weights, words, j, lo, hi, negs, lr, scratch):
 
 
 @njit(cache=True, fastmath=True, inline="always")
-def skipgram_window(weights, words, j, lo, hi, negs, lr, scratch):
+def skipgram_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     """Skip-gram step: the centre ``words[j]`` predicts each context word.
 
     As in fastText (and the textbook), the centre's row is the hidden vector
-    and each context word is a target with its own negatives. The centre's
+    and each context word is a target with its own negatives (and/or its own
+    Huffman path). The centre's
     gradient is summed over the window and applied once at the end, so every
     pair sees the same ``h``: the step equals one plain SGD step on the
     window's summed loss.
@@ -250,7 +332,9 @@ def skipgram_window(weights, words, j, lo, hi, negs, lr, scratch):
     (float, int)
         Loss and number of (centre, context) pairs.
     """
-    syn0, syn1 = weights.syn0, weights.syn1
+    syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
+    paths = (tables.points, tables.codes, tables.code_len)
+    use = (settings.negative > 0, settings.hs != 0)
     grad, scores = scratch.grad, scratch.scores
     dim = syn0.shape[1]
     h = syn0[words[j]]
@@ -260,7 +344,7 @@ def skipgram_window(weights, words, j, lo, hi, negs, lr, scratch):
     r = 0
     for k in range(lo, hi):
         if k != j:
-            loss += ns_update(h, syn1, words[k], negs[r], lr, grad, scores)
+            loss += output_update(h, words[k], negs[r], lr, grad, scores, syn1, nodes, paths, use)
             r += 1
     for d in range(dim):
         h[d] += grad[d]
@@ -268,7 +352,7 @@ def skipgram_window(weights, words, j, lo, hi, negs, lr, scratch):
 
 
 @njit(cache=True, fastmath=True, inline="always")
-def skipgram_shared_window(weights, words, j, lo, hi, negs, lr, scratch):
+def skipgram_shared_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     """Skip-gram with the window's negatives shared: each context word predicts the centre.
 
     The direction of word2vec.c's skip-gram: every context word's row is the
@@ -279,8 +363,9 @@ def skipgram_shared_window(weights, words, j, lo, hi, negs, lr, scratch):
     a window touches ``n_context + negative + 1`` rows instead of
     ``1 + n_context (negative + 1)`` (Ji et al., 2016, "Parallelizing
     Word2Vec in Shared and Distributed Memory", pWord2Vec, who also share
-    the negatives and report the same quality). The steps are plain
-    sequential SGD steps, each on the rows as the step before left them.
+    the negatives and report the same quality). With hierarchical softmax
+    the window's pairs likewise share the centre's one path. The steps are
+    plain sequential SGD steps, each on the rows as the step before left them.
 
     Parameters
     ----------
@@ -296,7 +381,9 @@ def skipgram_shared_window(weights, words, j, lo, hi, negs, lr, scratch):
     (float, int)
         Loss and number of (context, centre) pairs.
     """
-    syn0, syn1 = weights.syn0, weights.syn1
+    syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
+    paths = (tables.points, tables.codes, tables.code_len)
+    use = (settings.negative > 0, settings.hs != 0)
     grad, scores = scratch.grad, scratch.scores
     dim = syn0.shape[1]
     centre = words[j]
@@ -307,7 +394,7 @@ def skipgram_shared_window(weights, words, j, lo, hi, negs, lr, scratch):
             h = syn0[words[k]]
             for d in range(dim):
                 grad[d] = 0.0
-            loss += ns_update(h, syn1, centre, negs[0], lr, grad, scores)
+            loss += output_update(h, centre, negs[0], lr, grad, scores, syn1, nodes, paths, use)
             for d in range(dim):
                 h[d] += grad[d]
             r += 1
@@ -315,7 +402,7 @@ def skipgram_shared_window(weights, words, j, lo, hi, negs, lr, scratch):
 
 
 @njit(cache=True)
-def window_step(model_code, weights, words, j, lo, hi, negs, lr, scratch):
+def window_step(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     """One training step on one window: the dispatch on the model.
 
     The single place that picks :func:`cbow_window`, :func:`skipgram_window`
@@ -325,10 +412,13 @@ def window_step(model_code, weights, words, j, lo, hi, negs, lr, scratch):
 
     Parameters
     ----------
-    model_code : int
-        :data:`CBOW`, :data:`SKIPGRAM` or :data:`SKIPGRAM_SHARED`.
+    settings : Settings
+        ``model`` (:data:`CBOW`, :data:`SKIPGRAM` or :data:`SKIPGRAM_SHARED`)
+        picks the kernel; ``negative`` and ``hs`` the output layers.
     weights : Weights
         Updated in place.
+    tables : Tables
+        The Huffman paths.
     words : ndarray of int32, shape (n,)
     j, lo, hi : int
         Centre position and the half-open context span, ``lo <= j < hi``.
@@ -345,11 +435,13 @@ def window_step(model_code, weights, words, j, lo, hi, negs, lr, scratch):
     (float, int)
         Loss and number of examples.
     """
-    if model_code == CBOW:
-        return cbow_window(weights, words, j, lo, hi, negs, lr, scratch)
-    if model_code == SKIPGRAM_SHARED:
-        return skipgram_shared_window(weights, words, j, lo, hi, negs, lr, scratch)
-    return skipgram_window(weights, words, j, lo, hi, negs, lr, scratch)
+    model = settings.model
+    if model == CBOW:
+        return cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch)
+    if model == SKIPGRAM_SHARED:
+        return skipgram_shared_window(settings, weights, tables, words, j, lo, hi, negs, lr,
+                                      scratch)
+    return skipgram_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch)
 
 
 @njit(cache=True)
@@ -363,7 +455,7 @@ def fill_negatives(state, tables, negs, rows):
 
 
 @njit(cache=True)
-def plan_window(model_code, settings, weights, tables, words, j, n, negs, state):
+def plan_window(settings, weights, tables, words, j, n, negs, state):
     """Draw centre ``words[j]``'s window and negatives; prefetch the rows it will touch.
 
     Each centre draws ``b`` uniform on ``0..window-1`` and uses the window
@@ -372,12 +464,12 @@ def plan_window(model_code, settings, weights, tables, words, j, n, negs, state)
 
     Parameters
     ----------
-    model_code : int
     settings : Settings
-        ``window`` is used.
+        ``model``, ``window``, ``negative`` and ``hs`` are used.
     weights : Weights
         Only prefetched.
     tables : Tables
+        Negatives are drawn from its alias table; the Huffman paths are prefetched.
     words : ndarray of int32, shape (>= n,)
     j, n : int
         The centre's position and the number of words to draw context from.
@@ -391,32 +483,50 @@ def plan_window(model_code, settings, weights, tables, words, j, n, negs, state)
     (uint64, int, int)
         New random state and the context span ``lo, hi``.
     """
-    syn0, syn1 = weights.syn0, weights.syn1
-    window = settings.window
+    syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
+    model, window, ns, hs = settings.model, settings.window, settings.negative > 0, settings.hs
     state, z = next_u64(state)
     b = below(z, window)
     lo = max(0, j - window + b)
     hi = min(n, j + window - b + 1)
-    if model_code == CBOW or model_code == SKIPGRAM_SHARED:
-        state = fill_negatives(state, tables, negs, 1)
+    if model == CBOW or model == SKIPGRAM_SHARED:
+        rows = 1
         for k in range(lo, hi):
             prefetch_row(syn0, words[k])
-        prefetch_row(syn1, words[j])
-        rows = 1
+        if ns:
+            prefetch_row(syn1, words[j])
+        if hs:
+            prefetch_path(nodes, tables, words[j])
     else:
         rows = hi - lo - 1
-        state = fill_negatives(state, tables, negs, rows)
         prefetch_row(syn0, words[j])
         for k in range(lo, hi):
-            prefetch_row(syn1, words[k])
-    for r in range(rows):
-        for k in range(negs.shape[1]):
-            prefetch_row(syn1, negs[r, k])
+            if ns:
+                prefetch_row(syn1, words[k])
+            if hs and k != j:
+                prefetch_path(nodes, tables, words[k])
+    if ns:
+        state = fill_negatives(state, tables, negs, rows)
+        for r in range(rows):
+            for k in range(negs.shape[1]):
+                prefetch_row(syn1, negs[r, k])
     return state, lo, hi
 
 
+@njit(cache=True, inline="always")
+def prefetch_path(nodes, tables, w):
+    """Prefetch the inner-node rows of word ``w``'s Huffman path.
+
+    The root's few levels are in cache anyway; the deeper nodes of a rare
+    word are scattered over the matrix like any output row.
+    """
+    points = tables.points
+    for d in range(tables.code_len[w]):
+        prefetch_row(nodes, points[w, d])
+
+
 @njit(cache=True)
-def train_piece(model_code, settings, weights, tables, scratch, c0, c1, n, lr, state):
+def train_piece(settings, weights, tables, scratch, c0, c1, n, lr, state):
     """Train the centres ``scratch.buf[c0:c1]`` with context from ``scratch.buf[:n]``.
 
     Software pipelining: while centre ``j`` trains, the window and negatives
@@ -425,7 +535,6 @@ def train_piece(model_code, settings, weights, tables, scratch, c0, c1, n, lr, s
 
     Parameters
     ----------
-    model_code : int
     settings : Settings
     weights : Weights
         Updated in place.
@@ -449,15 +558,14 @@ def train_piece(model_code, settings, weights, tables, scratch, c0, c1, n, lr, s
     examples = 0
     if c0 >= c1:
         return state, loss, examples
-    state, lo, hi = plan_window(model_code, settings, weights, tables, words, c0, n, negs[0],
-                                state)
+    state, lo, hi = plan_window(settings, weights, tables, words, c0, n, negs[0], state)
     next_lo = next_hi = 0
     for j in range(c0, c1):
         cur = (j - c0) & 1
         if j + 1 < c1:
-            state, next_lo, next_hi = plan_window(model_code, settings, weights, tables, words,
-                                                  j + 1, n, negs[1 - cur], state)
-        l, e = window_step(model_code, weights, words, j, lo, hi, negs[cur], lr, scratch)
+            state, next_lo, next_hi = plan_window(settings, weights, tables, words, j + 1, n,
+                                                  negs[1 - cur], state)
+        l, e = window_step(settings, weights, tables, words, j, lo, hi, negs[cur], lr, scratch)
         loss += l
         examples += e
         lo, hi = next_lo, next_hi
@@ -465,8 +573,7 @@ def train_piece(model_code, settings, weights, tables, scratch, c0, c1, n, lr, s
 
 
 @njit(cache=True)
-def train_block(model_code, settings, weights, corpus, tables, schedule, lo, hi, n_blocks,
-                scratch, state):
+def train_block(settings, weights, corpus, tables, schedule, lo, hi, n_blocks, scratch, state):
     """Train the corpus positions ``lo:hi`` (one thread's block).
 
     The corpus is read as :mod:`fastw2v.encoding` stores it: a code below
@@ -484,7 +591,6 @@ def train_block(model_code, settings, weights, corpus, tables, schedule, lo, hi,
 
     Parameters
     ----------
-    model_code : int
     settings : Settings
     weights : Weights
         Updated in place.
@@ -532,8 +638,8 @@ def train_block(model_code, settings, weights, corpus, tables, schedule, lo, hi,
             if n == cap:
                 progress = (schedule.words_before + (i - lo) * n_blocks) / schedule.total_words
                 lr = np.float32(learning_rate(schedule.alpha, schedule.min_alpha, progress))
-                state, l, e = train_piece(model_code, settings, weights, tables, scratch,
-                                          c0, n - window, n, lr, state)
+                state, l, e = train_piece(settings, weights, tables, scratch, c0, n - window, n,
+                                          lr, state)
                 loss += l
                 examples += e
                 kept += n - window - c0
@@ -546,8 +652,7 @@ def train_block(model_code, settings, weights, corpus, tables, schedule, lo, hi,
         if n > c0:
             progress = (schedule.words_before + (end - lo) * n_blocks) / schedule.total_words
             lr = np.float32(learning_rate(schedule.alpha, schedule.min_alpha, progress))
-            state, l, e = train_piece(model_code, settings, weights, tables, scratch,
-                                      c0, n, n, lr, state)
+            state, l, e = train_piece(settings, weights, tables, scratch, c0, n, n, lr, state)
             loss += l
             examples += e
             kept += n - c0
@@ -557,23 +662,20 @@ def train_block(model_code, settings, weights, corpus, tables, schedule, lo, hi,
 
 
 @njit(parallel=True, cache=True)
-def train_range(model_code, settings, weights, corpus, tables, schedule, start, stop, streams,
-                scratch, out):
+def train_range(settings, weights, corpus, tables, schedule, start, stop, streams, scratch, out):
     """Hogwild training of corpus positions ``start:stop``, one block per thread.
 
     Parameters
     ----------
-    model_code : int
-        :data:`CBOW`, :data:`SKIPGRAM` or :data:`SKIPGRAM_SHARED`.
     settings : Settings
-        ``window`` and the run ``seed``.
+        The model, ``window``, the output layers and the run ``seed``.
     weights : Weights
-        ``syn0`` and ``syn1``, shape (V, dim) float32, updated in place by
-        all threads.
+        ``syn0``, ``syn1`` and ``nodes``, float32, updated in place by all
+        threads.
     corpus : Corpus
         The encoded corpus, its sentence starts and the keep probabilities.
     tables : Tables
-        The negative-sampling alias table.
+        The negative-sampling alias table and the Huffman paths.
     schedule : Schedule
         The learning-rate schedule and the words trained before this call.
     start, stop : int
@@ -600,7 +702,7 @@ def train_range(model_code, settings, weights, corpus, tables, schedule, start, 
         state = seed_stream(settings.seed, streams[b])
         # Borrowed (uncounted) views of every array of every bundle: see
         # fastw2v.borrowed; the arrays live as long as this call.
-        l, e, k = train_block(model_code, borrowed(settings), borrowed(weights), borrowed(corpus),
+        l, e, k = train_block(borrowed(settings), borrowed(weights), borrowed(corpus),
                               borrowed(tables), borrowed(schedule), lo, hi, n_blocks,
                               thread_part(borrowed(scratch), b), state)
         out_loss[b] = l
@@ -608,15 +710,15 @@ def train_range(model_code, settings, weights, corpus, tables, schedule, start, 
         out_kept[b] = k
 
 
-def train_window(model, syn0, syn1, words, centre, negatives, lr):
+def train_window(model, syn0, syn1, words, centre, negatives, lr, nodes=None, tree=None):
     """Debug entry: one kernel step on one window with given negatives.
 
     Calls :func:`window_step`, the very function training calls for every
     window (and through it :func:`cbow_window`, :func:`skipgram_window` or
-    :func:`skipgram_shared_window` and :func:`ns_update`), with bundles of
-    the types training passes, on the whole of ``words`` as the window:
-    without subsampling, window reduction or random draws, so tests can
-    compare it with the NumPy reference step.
+    :func:`skipgram_shared_window`, :func:`output_update`, :func:`ns_update`
+    and :func:`hs_update`), with bundles of the types training passes, on the
+    whole of ``words`` as the window: without subsampling, window reduction
+    or random draws, so tests can compare it with the NumPy reference step.
 
     Parameters
     ----------
@@ -628,8 +730,13 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr):
     centre : int
         Index of the centre word in ``words``.
     negatives : array of int, shape (1, negative) for CBOW and shared skip-gram,
-        or (n - 1, negative) for skip-gram (one row per context word, in order).
+        or (n - 1, negative) for skip-gram (one row per context word, in order);
+        ``negative`` may be 0 (no negative sampling) when ``tree`` is given.
     lr : float
+    nodes : ndarray of float32, shape (V - 1, dim), optional
+        Hierarchical-softmax inner-node vectors, updated in place.
+    tree : fastw2v.huffman.HuffmanTree, optional
+        With ``nodes``: train hierarchical softmax too.
 
     Returns
     -------
@@ -641,9 +748,19 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr):
     words = np.ascontiguousarray(words, dtype=np.int32)
     negs = np.ascontiguousarray(np.atleast_2d(negatives), dtype=np.int32)
     dim = syn0.shape[1]
+    hs = tree is not None
+    if hs:
+        paths = (tree.points, tree.codes, tree.lengths)
+    else:
+        nodes = np.zeros((1, dim), dtype=np.float32)
+        paths = (np.zeros((1, 1), np.int32), np.zeros((1, 1), np.uint8), np.zeros(1, np.int32))
+    longest = paths[0].shape[1]
     scratch = Scratch(buf=words, negs=negs[None], hidden=np.zeros(dim, dtype=np.float32),
                       grad=np.zeros(dim, dtype=np.float32),
-                      scores=np.zeros(negs.shape[1] + 1, dtype=np.float32))
-    loss, _ = window_step(code, Weights(syn0=syn0, syn1=syn1), words, centre, 0, len(words),
-                          negs, np.float32(lr), scratch)
+                      scores=np.zeros(max(negs.shape[1] + 1, longest), dtype=np.float32))
+    settings = Settings(model=code, window=len(words), negative=negs.shape[1], hs=int(hs), seed=0)
+    tables = Tables(threshold=np.zeros(1, np.uint32), alias=np.zeros(1, np.int32),
+                    points=paths[0], codes=paths[1], code_len=paths[2])
+    loss, _ = window_step(settings, Weights(syn0=syn0, syn1=syn1, nodes=nodes), tables, words,
+                          centre, 0, len(words), negs, np.float32(lr), scratch)
     return loss

@@ -8,7 +8,10 @@ The layout, pickle-free and readable with NumPy alone::
     MODEL/data-XXXX/vocab.txt     word<TAB>count, one a line, by id
     MODEL/data-XXXX/meta.json     the data folder is a KeyedVectors native
                                   directory (:func:`fastw2v.formats.save_native`)
-    MODEL/data-XXXX/syn1neg.npy   output vectors, float32 (V, dim)
+    MODEL/data-XXXX/syn1neg.npy   negative sampling's output vectors, float32 (V, dim)
+    MODEL/data-XXXX/syn1.npy      hierarchical softmax's inner-node vectors,
+                                  float32 (V - 1, dim)
+                                  (each output matrix only where the model has that layer)
 
 A save writes a new data folder in full (each file fsync'ed), then replaces
 ``model.json`` atomically: that rename is the commit. Until it, the old
@@ -33,7 +36,8 @@ MODEL_FORMAT = "fastw2v-model"
 MODEL_VERSION = 1
 MODEL_FILE = "model.json"
 _DATA_PREFIX = "data-"
-_SYN1 = "syn1neg.npy"
+#: The output matrices a model may have, by file name stem (gensim's names).
+OUTPUTS = ("syn1neg", "syn1")
 
 
 class ModelFormatError(ValueError):
@@ -68,7 +72,7 @@ def check_target(path):
                                       "fastw2v model; choose a new or empty directory")
 
 
-def save_model(path, keys, syn0, syn1neg, counts, meta):
+def save_model(path, keys, syn0, outputs, counts, meta):
     """Save a model to directory ``path`` (see the module docstring), atomically.
 
     Parameters
@@ -76,7 +80,9 @@ def save_model(path, keys, syn0, syn1neg, counts, meta):
     path : str or os.PathLike
         A new path, an empty directory, or a model directory to replace.
     keys : list of str
-    syn0, syn1neg : ndarray of float32, shape (V, dim)
+    syn0 : ndarray of float32, shape (V, dim)
+    outputs : dict
+        The output matrices by name (:data:`OUTPUTS`); float32, ``dim`` columns.
     counts : ndarray of int64, shape (V,)
     meta : dict
         JSON-serialisable: settings, training state, corpus fingerprint.
@@ -94,10 +100,13 @@ def save_model(path, keys, syn0, syn1neg, counts, meta):
     data = tempfile.mkdtemp(prefix=_DATA_PREFIX, dir=path)
     try:
         formats.save_native(data, keys, syn0, counts)
-        with formats.atomic_write(os.path.join(data, _SYN1)) as fout:
-            np.save(fout, syn1neg, allow_pickle=False)
+        for name, matrix in outputs.items():
+            if name not in OUTPUTS:
+                raise ValueError(f"unknown output matrix {name!r}")
+            with formats.atomic_write(os.path.join(data, name + ".npy")) as fout:
+                np.save(fout, matrix, allow_pickle=False)
         record = {"format": MODEL_FORMAT, "version": MODEL_VERSION,
-                  "data": os.path.basename(data), **meta}
+                  "data": os.path.basename(data), "outputs": sorted(outputs), **meta}
         with formats.atomic_write(os.path.join(path, MODEL_FILE), "w") as fout:
             json.dump(record, fout, indent=1)
             fout.write("\n")
@@ -131,6 +140,9 @@ def read_meta(path):
     data = meta.get("data")
     if not isinstance(data, str) or not data.startswith(_DATA_PREFIX) or os.sep in data:
         raise ModelFormatError(f"{meta_path}: damaged (no data folder named)")
+    outputs = meta.get("outputs")
+    if not isinstance(outputs, list) or not outputs or not set(outputs) <= set(OUTPUTS):
+        raise ModelFormatError(f"{meta_path}: damaged (output matrices {outputs!r})")
     return meta
 
 
@@ -147,7 +159,8 @@ def load_model(path, mmap=None):
 
     Returns
     -------
-    (meta, keys, syn0, syn1neg, counts)
+    (meta, keys, syn0, outputs, counts)
+        ``outputs``: the output matrices by name, as saved.
 
     Raises
     ------
@@ -161,17 +174,22 @@ def load_model(path, mmap=None):
     data = os.path.join(path, meta["data"])
     try:
         keys, syn0, counts = formats.load_native(data, mmap=True)
-        syn1neg = np.load(os.path.join(data, _SYN1), mmap_mode="r", allow_pickle=False)
+        outputs = {name: np.load(os.path.join(data, name + ".npy"), mmap_mode="r",
+                                 allow_pickle=False) for name in meta["outputs"]}
     except (OSError, ValueError) as exc:  # VectorsFormatError is a ValueError
         raise ModelFormatError(f"{path}: damaged model: {exc}") from None
-    if syn0.dtype != np.float32 or syn1neg.dtype != np.float32 or syn1neg.shape != syn0.shape:
-        raise ModelFormatError(f"{path}: damaged model: the input vectors are {syn0.dtype} "
-                               f"{syn0.shape}, the output vectors {syn1neg.dtype} {syn1neg.shape}")
+    rows = {"syn1neg": syn0.shape[0], "syn1": syn0.shape[0] - 1}
+    for name, matrix in outputs.items():
+        if (syn0.dtype != np.float32 or matrix.dtype != np.float32
+                or matrix.shape != (rows[name], syn0.shape[1])):
+            raise ModelFormatError(f"{path}: damaged model: the input vectors are {syn0.dtype} "
+                                   f"{syn0.shape}, {name} {matrix.dtype} {matrix.shape}")
     if counts is None:
         raise ModelFormatError(f"{path}: damaged model: the vocabulary has no counts")
     if mmap != "r":
-        syn0, syn1neg = (_materialise(a, mmap) for a in (syn0, syn1neg))
-    return meta, keys, syn0, syn1neg, counts
+        syn0 = _materialise(syn0, mmap)
+        outputs = {name: _materialise(matrix, mmap) for name, matrix in outputs.items()}
+    return meta, keys, syn0, outputs, counts
 
 
 def _materialise(array, mmap):

@@ -19,6 +19,7 @@ from .callbacks import EpochCallbacks
 from .config import (GENSIM_FIXED, GENSIM_IGNORED, ConfigError, TrainConfig, _check_float,
                      _check_int, default_end_alpha, from_gensim)
 from .corpus import CorpusError, scan_corpus, scan_sentences
+from .huffman import HuffmanTree, build_tree
 from .sampling import UnigramTable, keep_probabilities, learning_rate
 from .sources import corpus_paths, is_file_spec
 from .vocab import build_corpus
@@ -132,8 +133,18 @@ def _per_thread(blocks, shape, dtype):
     return raw[start: start + blocks * part].view(dtype).reshape((blocks, *shape))
 
 
-def _scratch_shapes(cfg):
-    """Shape and dtype of one thread's part of each field of :class:`fastw2v.bundles.Scratch`."""
+#: Huffman path length assumed by the memory estimate before the tree is
+#: built: word2vec.c's MAX_CODE_LENGTH. Zipfian vocabularies of 10^4 to 10^7
+#: words give trees 20-35 deep (wiki17m: 26).
+PATH_ESTIMATE = 40
+
+
+def _scratch_shapes(cfg, longest=PATH_ESTIMATE):
+    """Shape and dtype of one thread's part of each field of :class:`fastw2v.bundles.Scratch`.
+
+    ``longest``: the longest Huffman path (hierarchical softmax scores a path
+    in ``scores``).
+    """
     # rows of negatives: 2 * window, rounded up to a multiple of
     # CACHE_LINE / 8 so that a thread's part (2 x rows x negative int32, a
     # multiple of CACHE_LINE bytes whatever ``negative``) fills whole lines
@@ -144,17 +155,21 @@ def _scratch_shapes(cfg):
         "negs": ((2, neg_rows, cfg.negative), np.int32),
         "hidden": ((_padded(cfg.dim),), np.float32),
         "grad": ((_padded(cfg.dim),), np.float32),
-        "scores": ((_padded(cfg.negative + 1),), np.float32),
+        "scores": ((_padded(max(cfg.negative + 1, longest if cfg.hs else 1)),), np.float32),
     }
 
 
 def training_bytes(cfg, vocab_size):
-    """Bytes that training allocates: both matrices and every thread's scratch."""
+    """Bytes that training allocates: the matrices, the Huffman paths and every thread's scratch."""
     shapes = _scratch_shapes(cfg).values()
     scratch = sum(int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
                   for shape, dtype in shapes)
+    matrices = 1 + (cfg.negative > 0) + cfg.hs  # syn0, syn1neg, the HS nodes
+    # the paths: int32 points and uint8 codes a step
+    paths = vocab_size * PATH_ESTIMATE * 5 if cfg.hs else 0
     # _per_thread over-allocates each scratch array (not each thread) by one block
-    return 2 * vocab_size * cfg.dim * 4 + cfg.threads * scratch + len(shapes) * CACHE_LINE
+    return (matrices * vocab_size * cfg.dim * 4 + paths + cfg.threads * scratch
+            + len(shapes) * CACHE_LINE)
 
 
 def _physical_memory():
@@ -320,8 +335,10 @@ class Word2Vec:
     ----------
     wv : fastw2v.KeyedVectors
         The word vectors (shares memory with the input matrix).
-    syn1neg : ndarray of float32, shape (V, dim)
-        The output vectors.
+    syn1neg : ndarray of float32, shape (V, dim), or None
+        The output vectors of negative sampling (None with ``negative=0``).
+    syn1 : ndarray of float32, shape (V - 1, dim), or None
+        The inner-node vectors of hierarchical softmax (None without ``hs``).
     vocab : fastw2v.vocab.Vocabulary
     corpus : fastw2v.vocab.EncodedCorpus
         The corpus the next :meth:`train` trains on.
@@ -351,7 +368,7 @@ class Word2Vec:
         self.vocab = None
         self.corpus = None
         self.wv = None
-        self.syn1neg = None
+        self.syn1neg = self.syn1 = None
         self.timings = {}
         self.result = None
         self.state = TrainState()
@@ -475,7 +492,11 @@ class Word2Vec:
         n = len(self.vocab)
         check_memory(self.config, n)
         syn0 = _initial_rows(np.random.default_rng(self.config.seed), n, self.config.dim)
-        self.syn1neg = np.zeros((n, self.config.dim), dtype=np.float32)
+        self.syn1neg = self.syn1 = None
+        if self.config.negative:
+            self.syn1neg = np.zeros((n, self.config.dim), dtype=np.float32)
+        if self.config.hs:
+            self.syn1 = np.zeros((n - 1, self.config.dim), dtype=np.float32)
         self.wv = KeyedVectors(syn0, self.vocab.index_to_key, counts=self.vocab.counts)
 
     def _grow_weights(self, old):
@@ -483,7 +504,10 @@ class Word2Vec:
 
         Their input rows are drawn as a fresh model's (:meth:`_init_weights`),
         from a generator seeded by ``(seed, old)``: reproducible, and not a
-        replay of the rows the first ``old`` words were given.
+        replay of the rows the first ``old`` words were given; their output
+        rows start at zero. Hierarchical softmax gains as many inner nodes
+        (zero) and its tree is rebuilt from the merged counts, so old nodes
+        may sit at new places in it, as in gensim's update.
         """
         from .keyedvectors import KeyedVectors
 
@@ -491,7 +515,11 @@ class Word2Vec:
         check_memory(self.config, n)
         fresh = _initial_rows(np.random.default_rng([self.config.seed, old]), n - old, dim)
         syn0 = np.concatenate([self.wv.vectors, fresh])
-        self.syn1neg = np.concatenate([self.syn1neg, np.zeros((n - old, dim), dtype=np.float32)])
+        zeros = np.zeros((n - old, dim), dtype=np.float32)
+        if self.syn1neg is not None:
+            self.syn1neg = np.concatenate([self.syn1neg, zeros])
+        if self.syn1 is not None:
+            self.syn1 = np.concatenate([self.syn1, zeros])
         self.wv = KeyedVectors(syn0, self.vocab.index_to_key, counts=self.vocab.counts)
 
     def _use_corpus(self, source, progress=None):
@@ -645,7 +673,11 @@ class Word2Vec:
     def _run(self, progress, callbacks, stop):
         """Train from :attr:`state` to the end of its run, or until ``stop()``."""
         cfg, st = self.config, self.state
-        syn0, syn1 = self.wv.vectors, self.syn1neg
+        syn0 = self.wv.vectors
+        # a layer that is off gets a one-row stand-in: the kernels' types stay the same
+        stand_in = np.zeros((1, cfg.dim), dtype=np.float32)
+        syn1 = self.syn1neg if self.syn1neg is not None else stand_in
+        nodes = self.syn1 if self.syn1 is not None else stand_in
         n = len(self.corpus)
         raw_ratio = self.corpus.raw_tokens / max(n, 1)
         total = float(st.run_epochs * n)
@@ -655,15 +687,19 @@ class Word2Vec:
         # the kernels' arguments (fastw2v.bundles), built once; only the
         # schedule's words_before changes from call to call
         table = UnigramTable(self.vocab.counts, cfg.ns_exponent)
-        settings = Settings(window=cfg.window, seed=_seed_bits(cfg.seed))
-        weights = Weights(syn0=syn0, syn1=syn1)
+        tree = _paths(self.vocab.counts, cfg.hs)
+        settings = Settings(model=cfg.model_code, window=cfg.window, negative=cfg.negative,
+                            hs=int(cfg.hs), seed=_seed_bits(cfg.seed))
+        weights = Weights(syn0=syn0, syn1=syn1, nodes=nodes)
         corpus = Corpus(codes=self.corpus.codes, escapes=self.corpus.escapes,
                         marks=self.corpus.marks, sent_starts=self.corpus.sentence_starts,
                         keep_prob=keep_probabilities(self.vocab.counts, cfg.sample))
-        tables = Tables(threshold=table.threshold, alias=table.alias)
+        tables = Tables(threshold=table.threshold, alias=table.alias, points=tree.points,
+                        codes=tree.codes, code_len=tree.lengths)
         schedule = Schedule(alpha=alpha, min_alpha=min_alpha, words_before=0.0, total_words=total)
         scratch = Scratch(**{name: _per_thread(blocks, shape, dtype)
-                             for name, (shape, dtype) in _scratch_shapes(cfg).items()})
+                             for name, (shape, dtype)
+                             in _scratch_shapes(cfg, tree.points.shape[1]).items()})
         out = Outputs(loss=np.zeros(blocks, dtype=np.float64),
                       examples=np.zeros(blocks, dtype=np.int64),
                       kept=np.zeros(blocks, dtype=np.int64))
@@ -683,7 +719,7 @@ class Word2Vec:
                     start, end = st.position, min(n, st.position + per_call)
                     streams = np.arange(st.streams, st.streams + blocks, dtype=np.uint64)
                     kernels.train_range(
-                        cfg.model_code, settings, weights, corpus, tables,
+                        settings, weights, corpus, tables,
                         schedule._replace(words_before=float(done)), start, end, streams,
                         scratch, out,
                     )
@@ -714,7 +750,8 @@ class Word2Vec:
                 logger.info("epoch %d/%d: loss %.4f", st.epoch, st.run_epochs, epoch_loss)
                 callbacks.epoch_end(self, st.epoch, epoch_loss)
         # float64 sums propagate any inf or NaN without a temporary the matrices' size
-        if not np.isfinite(syn0.sum(dtype=np.float64) + syn1.sum(dtype=np.float64)):
+        if not np.isfinite(syn0.sum(dtype=np.float64) + syn1.sum(dtype=np.float64)
+                           + nodes.sum(dtype=np.float64)):
             raise self._diverged(st.epoch)
         self.wv.vectors = syn0
         result.epoch_loss = list(st.epoch_loss)
@@ -750,7 +787,9 @@ class Word2Vec:
         meta = {"config": dataclasses.asdict(self.config),
                 "state": dataclasses.asdict(self.state),
                 "compute_loss": self.compute_loss, "metadata": self.metadata}
-        persist.save_model(path, self.vocab.index_to_key, self.wv.vectors, self.syn1neg,
+        outputs = {name: matrix for name, matrix in (("syn1neg", self.syn1neg), ("syn1", self.syn1))
+                   if matrix is not None}
+        persist.save_model(path, self.vocab.index_to_key, self.wv.vectors, outputs,
                            self.vocab.counts, meta)
 
     @classmethod
@@ -775,7 +814,7 @@ class Word2Vec:
         from .keyedvectors import KeyedVectors
         from .vocab import Vocabulary
 
-        meta, keys, syn0, syn1neg, counts = persist.load_model(path, mmap=mmap)
+        meta, keys, syn0, outputs, counts = persist.load_model(path, mmap=mmap)
         overrides = from_gensim(overrides)
         bad = set(overrides) - {"threads", "epochs"}
         if bad:
@@ -800,11 +839,23 @@ class Word2Vec:
         model.metadata = meta.get("metadata") if isinstance(meta.get("metadata"), dict) else {}
         model.vocab = Vocabulary(list(keys), counts)
         model.wv = KeyedVectors(syn0, model.vocab.index_to_key, counts=counts)
-        model.syn1neg = syn1neg
+        model.syn1neg, model.syn1 = outputs.get("syn1neg"), outputs.get("syn1")
+        if (model.syn1neg is not None) != (config.negative > 0) or (model.syn1 is not None) != config.hs:
+            raise persist.ModelFormatError(f"{os.fspath(path)}: damaged model: its output "
+                                           f"matrices {sorted(outputs)} do not match negative="
+                                           f"{config.negative}, hs={config.hs}")
         model.corpus, model._source = None, None
         model._source_files = (state.corpus or {}).get("files")
         model.timings, model.result = {}, None
         return model
+
+
+def _paths(counts, hs):
+    """The Huffman paths of hierarchical softmax, or one-element stand-ins without it."""
+    if hs:
+        return build_tree(counts)
+    return HuffmanTree(points=np.zeros((1, 1), np.int32), codes=np.zeros((1, 1), np.uint8),
+                       lengths=np.zeros(1, np.int32))
 
 
 def _initial_rows(rng, n, dim):

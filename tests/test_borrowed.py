@@ -53,7 +53,8 @@ def _borrow_bundles(weights, schedule):
 def test_a_bundle_comes_back_with_its_arrays_borrowed_and_its_scalars_as_they_were():
     from fastw2v.bundles import Schedule, Weights
 
-    weights = Weights(syn0=np.zeros((3, 2), np.float32), syn1=np.zeros((3, 2), np.float32))
+    weights = Weights(syn0=np.zeros((3, 2), np.float32), syn1=np.zeros((3, 2), np.float32),
+                      nodes=np.zeros((2, 2), np.float32))
     schedule = Schedule(alpha=0.05, min_alpha=0.001, words_before=7.0, total_words=99.0)
     original_null, borrowed_null, same = _borrow_bundles(weights, schedule)
     assert not original_null and borrowed_null

@@ -152,3 +152,13 @@ def test_a_real_ctrl_c_saves_the_model_and_resume_goes_on(tmp_path):
     later = Word2Vec.load(model).state
     assert later.streams > first.streams and later.epoch_loss[:len(first.epoch_loss)] == first.epoch_loss
     assert np.isfinite(Word2Vec.load(model).wv.vectors).all()
+
+
+def test_hierarchical_softmax_from_the_command_line(tmp_path, corpus):
+    result = run("train", corpus, "-o", tmp_path / "v.txt", *FAST, "--hs", "--negative", "0",
+                 "--save-model", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    model = Word2Vec.load(tmp_path / "m")
+    assert model.config.hs and model.syn1neg is None and model.syn1.any()
+    assert_clean_error(run("train", corpus, "-o", tmp_path / "w.txt", "--negative", "0"),
+                       "nothing would be trained")

@@ -136,6 +136,7 @@ def test_a_callback_that_cannot_be_called_fails_before_training(bad):
 
 
 def test_gensim_names_map_to_fastw2v_settings():
+    assert TrainConfig.from_kwargs(hs=1, negative=0).hs is True
     cfg = TrainConfig.from_kwargs(sg=1, vector_size=30, workers=3, hs=0, cbow_mean=1,
                                   batch_words=5000, null_word=0, sorted_vocab=1,
                                   trim_rule=None, max_final_vocab=100)
@@ -144,7 +145,8 @@ def test_gensim_names_map_to_fastw2v_settings():
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"hs": 1}, "hierarchical softmax"),
+    ({"hs": 2}, "hs must be True or False"),
+    ({"hs": 0, "negative": 0}, "nothing would be trained"),
     ({"cbow_mean": 0}, "averages the context"),
     ({"sorted_vocab": 0}, "sorts the vocabulary"),
     ({"trim_rule": len}, "filter the tokens"),

@@ -100,7 +100,7 @@ def test_each_run_draws_new_random_streams(planted, monkeypatch):
     train_range = word2vec.kernels.train_range
 
     def spy(*args):
-        seen.append(args[8].copy())  # the streams argument
+        seen.append(args[7].copy())  # the streams argument
         return train_range(*args)
 
     monkeypatch.setattr(word2vec.kernels, "train_range", spy)
@@ -253,3 +253,38 @@ def test_cached_norms_follow_training(planted):
     for word, score in m.wv.most_similar(key, topn=10):
         a, b = vectors[m.wv.key_to_index[key]], vectors[m.wv.key_to_index[word]]
         assert score == pytest.approx(a @ b / np.linalg.norm(a) / np.linalg.norm(b), abs=1e-5)
+
+
+@pytest.mark.parametrize("layers", [{"hs": True, "negative": 0}, {"hs": True, "negative": 3}])
+def test_hierarchical_softmax_models_save_resume_and_grow(tmp_path, planted, small_blocks, layers):
+    sentences, _ = planted
+    path = write_corpus(tmp_path / "c.txt", sentences)
+    settings = {**SETTINGS, **layers}
+    whole = Word2Vec(corpus_file=path, **settings)
+    assert whole.syn1.shape == (len(whole.wv) - 1, SETTINGS["dim"]) and whole.syn1.any()
+    assert (whole.syn1neg is None) == (layers["negative"] == 0)
+    stopped = Word2Vec(**settings)
+    stopped.build_vocab(corpus_file=path)
+    stopped.train(stop=_stop_after(20))
+    stopped.save(tmp_path / "m")
+    resumed = Word2Vec.load(tmp_path / "m")
+    resumed.train(resume=True)
+    assert np.array_equal(resumed.wv.vectors, whole.wv.vectors)
+    assert np.array_equal(resumed.syn1, whole.syn1)
+    n = len(resumed.wv)
+    resumed.build_vocab([["brand", "new", "words"]] * 3, update=True)
+    assert resumed.syn1.shape == (n + 2, SETTINGS["dim"]) and not resumed.syn1[n - 1:].any()
+    resumed.train([["brand", "new", "words", "t0w1"]] * 20, epochs=1)
+    assert np.isfinite(resumed.syn1).all()
+
+
+def test_a_model_whose_output_matrices_disagree_with_its_settings_is_refused(tmp_path, planted):
+    sentences, _ = planted
+    m = Word2Vec(sentences, **SETTINGS)
+    m.save(tmp_path / "m")
+    meta_path = tmp_path / "m" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    meta["config"]["hs"] = True
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(persist.ModelFormatError, match="do not match"):
+        Word2Vec.load(tmp_path / "m")

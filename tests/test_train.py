@@ -8,7 +8,13 @@ from corpora import neighbour_purity, topic_corpus, write_corpus
 SETTINGS = dict(dim=32, window=5, negative=5, min_count=1, epochs=8, seed=7)
 #: Each model, and skip-gram with the window's negatives shared (its own kernel).
 MODELS = {"cbow": {"model": "cbow"}, "skipgram": {"model": "skipgram"},
-          "skipgram-shared": {"model": "skipgram", "shared_negatives": True}}
+          "skipgram-shared": {"model": "skipgram", "shared_negatives": True},
+          "cbow-hs": {"model": "cbow", "hs": True, "negative": 0},
+          "skipgram-hs": {"model": "skipgram", "hs": True, "negative": 0},
+          "skipgram-shared-hs": {"model": "skipgram", "shared_negatives": True, "hs": True,
+                                 "negative": 0},
+          "cbow-hs-ns": {"model": "cbow", "hs": True},
+          "skipgram-hs-ns": {"model": "skipgram", "hs": True}}
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +27,7 @@ def planted():
 def test_neighbours_recover_planted_topics(tmp_path, planted, model, threads):
     sentences, groups = planted
     path = write_corpus(tmp_path / "topics.txt", sentences)
-    m = Word2Vec(corpus_file=path, threads=threads, **MODELS[model], **SETTINGS)
+    m = Word2Vec(corpus_file=path, threads=threads, **{**SETTINGS, **MODELS[model]})
     purity = neighbour_purity(m.wv.vectors, m.wv.index_to_key, groups)
     assert purity >= 0.9, f"{model}/{threads} threads: only {purity:.0%} of neighbours share the topic"
     # the loss is reported per epoch and falls as the model learns
@@ -41,11 +47,11 @@ def test_untrained_vectors_do_not_show_the_structure(planted):
 @pytest.mark.parametrize("model", list(MODELS))
 def test_one_thread_and_one_seed_are_byte_identical(planted, model):
     sentences, _ = planted
-    runs = [Word2Vec(sentences=sentences, threads=1, **MODELS[model], **SETTINGS)
+    runs = [Word2Vec(sentences=sentences, threads=1, **{**SETTINGS, **MODELS[model]})
             for _ in range(2)]
     assert np.array_equal(runs[0].wv.vectors, runs[1].wv.vectors)
     assert runs[0].result.epoch_loss == runs[1].result.epoch_loss
-    other = Word2Vec(sentences=sentences, threads=1, **MODELS[model], **{**SETTINGS, "seed": 8})
+    other = Word2Vec(sentences=sentences, threads=1, **{**SETTINGS, **MODELS[model], "seed": 8})
     assert not np.array_equal(runs[0].wv.vectors, other.wv.vectors)
 
 

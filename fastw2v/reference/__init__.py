@@ -2,7 +2,8 @@ r"""The textbook NumPy word2vec: correctness oracle and speed baseline.
 
 This subpackage is a fresh, layer-by-layer NumPy implementation of the
 "word2vec speed-up" design (CBOW and skip-gram with an ``Embedding`` input
-layer and negative sampling). It exists for two reasons:
+layer and negative sampling or hierarchical softmax). It exists for two
+reasons:
 
 1. it is the *oracle* for the Numba kernels: every layer has an analytic
    gradient that the tests check against central differences, and the models
@@ -14,8 +15,8 @@ layer and negative sampling). It exists for two reasons:
 
 It is pure NumPy and imports nothing from the fast path (and never Numba).
 
-The maths, in three steps
--------------------------
+The maths, in three steps (and an alternative to the second)
+------------------------------------------------------------
 **Embedding instead of a one-hot MatMul.** The naive network multiplies a
 one-hot row vector :math:`x \in \{0, 1\}^V` by :math:`W_{in} \in
 \mathbb{R}^{V \times H}`. Because :math:`x` has a single 1 at index
@@ -49,18 +50,30 @@ The exponent 0.75 (found empirically by Mikolov et al.) flattens the
 distribution in between: it raises the probability of rare words relative to
 frequent ones while keeping the ranking.
 
+**Hierarchical softmax instead of negative sampling** (or with it). The
+words are the leaves of a Huffman tree of their counts; predicting word
+:math:`w` is a walk of :math:`\ell_w \approx \log_2 V` binary decisions
+down its path, each a logistic unit with its own inner-node vector, and the
+loss is the sum of their binary cross-entropies (:mod:`.hierarchical_softmax`).
+The leaf probabilities sum to 1 exactly, with no sampling; frequent words
+have the shortest paths.
+
 Modules
 -------
-``layers``            Embedding, EmbeddingDot, SigmoidWithLoss, sigmoid
-``sampler``           UnigramSampler
-``negative_sampling`` NegativeSamplingLoss
-``models``            CBOW, SkipGram
-``optimizers``        SGD, Adam
-``trainer``           Trainer, remove_duplicate, clip_grads
-``text``              preprocess, create_contexts_target
-``similarity``        normalize, cos_similarity, most_similar, analogy
+``layers``               Embedding, EmbeddingDot, SigmoidWithLoss, sigmoid
+``sampler``              UnigramSampler
+``negative_sampling``    NegativeSamplingLoss
+``huffman``              huffman_tree (points, codes, lengths of each word's path)
+``hierarchical_softmax`` HierarchicalSoftmaxLoss
+``models``               CBOW, SkipGram
+``optimizers``           SGD, Adam
+``trainer``              Trainer, remove_duplicate, clip_grads
+``text``                 preprocess, create_contexts_target
+``similarity``           normalize, cos_similarity, most_similar, analogy
 """
 
+from .hierarchical_softmax import HierarchicalSoftmaxLoss
+from .huffman import huffman_tree
 from .layers import Embedding, EmbeddingDot, SigmoidWithLoss, sigmoid
 from .models import CBOW, SkipGram
 from .negative_sampling import NegativeSamplingLoss
@@ -75,6 +88,7 @@ __all__ = [
     "CBOW",
     "Embedding",
     "EmbeddingDot",
+    "HierarchicalSoftmaxLoss",
     "NegativeSamplingLoss",
     "SGD",
     "SigmoidWithLoss",
@@ -88,6 +102,7 @@ __all__ = [
     "most_similar",
     "normalize",
     "preprocess",
+    "huffman_tree",
     "remove_duplicate",
     "sigmoid",
 ]

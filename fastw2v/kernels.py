@@ -108,7 +108,8 @@ def logistic_step(h, rows, w, label, f, lr, grad):
     With ``f = h · rows[w]`` (computed by the caller, before any row of the
     example moved) and label ``y`` in {0, 1}: ``g = (y - σ(f)) lr``, then
     ``grad += g rows[w]`` and ``rows[w] += g h``; returns the binary
-    cross-entropy ``softplus(-f)`` for ``y = 1``, ``softplus(f)`` for ``y = 0``.
+    cross-entropy ``softplus(-f)`` for ``y = 1``, ``softplus(f)`` for ``y = 0``,
+    and ``g``.
     Negative sampling calls it for the target and each negative; hierarchical
     softmax for each inner node on the target's Huffman path (fastText's
     ``Loss::binaryLogistic``).
@@ -123,7 +124,7 @@ def logistic_step(h, rows, w, label, f, lr, grad):
         grad[d] += g * rows[w, d]
         rows[w, d] += g * h[d]
     z = -f if label > 0 else f
-    return max(z, np.float32(0.0)) + log1p_unit(e)
+    return max(z, np.float32(0.0)) + log1p_unit(e), g
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -133,7 +134,8 @@ def ns_update(h, syn1, target, negs, lr, grad, scores):
     All scores are computed first, from the rows as they were: the dot
     products are independent, so the CPU overlaps them (and their cache
     misses) instead of waiting for each sigmoid and update in turn. The step
-    is then exactly one SGD step on this example's loss, as in the reference.
+    is then exactly one SGD step on this example's loss, as in the reference,
+    also when a negative is drawn twice.
 
     Parameters
     ----------
@@ -166,11 +168,29 @@ def ns_update(h, syn1, target, negs, lr, grad, scores):
         for d in range(dim):
             f += h[d] * syn1[w, d]
         scores[k] = f
-    loss = logistic_step(h, syn1, target, np.float32(1.0), scores[0], lr, grad)
+    loss, _ = logistic_step(h, syn1, target, np.float32(1.0), scores[0], lr, grad)
     for k in range(1, n):
         w = negs[k - 1]
-        if w != target:
-            loss += logistic_step(h, syn1, w, np.float32(0.0), scores[k], lr, grad)
+        if w == target:
+            continue
+        # A negative drawn twice: its first draw has already moved the row by
+        # g' h, and this draw's input gradient must come from the row as the
+        # example found it, or the input rows would take an extra g' g h.
+        # Rare (about negative**2 / 2 / V of the examples), so the earlier
+        # draws' g (kept in scores once used) are taken off the row only then.
+        prior = np.float32(0.0)
+        for k2 in range(1, k):
+            if negs[k2 - 1] == w:
+                prior += scores[k2]
+        if prior != 0:
+            for d in range(dim):
+                syn1[w, d] -= prior * h[d]
+        l, g = logistic_step(h, syn1, w, np.float32(0.0), scores[k], lr, grad)
+        if prior != 0:
+            for d in range(dim):
+                syn1[w, d] += prior * h[d]
+        loss += l
+        scores[k] = g
     return loss
 
 
@@ -215,7 +235,8 @@ def hs_update(h, nodes, points, codes, length, lr, grad, scores):
     loss = 0.0
     for k in range(length):
         label = np.float32(1.0) - np.float32(codes[k])
-        loss += logistic_step(h, nodes, points[k], label, scores[k], lr, grad)
+        l, _ = logistic_step(h, nodes, points[k], label, scores[k], lr, grad)
+        loss += l
     return loss
 
 
@@ -313,10 +334,13 @@ def skipgram_window(settings, weights, tables, words, j, lo, hi, negs, lr, scrat
 
     As in fastText (and the textbook), the centre's row is the hidden vector
     and each context word is a target with its own negatives (and/or its own
-    Huffman path). The centre's
-    gradient is summed over the window and applied once at the end, so every
-    pair sees the same ``h``: the step equals one plain SGD step on the
-    window's summed loss.
+    Huffman path). The centre's gradient is summed over the window and
+    applied once at the end, so every pair sees the same ``h``. The output
+    rows move pair by pair, as in word2vec.c and gensim: a row that two pairs
+    share (a repeated context word or negative, and with hierarchical softmax
+    always the root's few nodes) is scored by the second pair after the
+    first moved it. With distinct output rows the window's step equals one
+    plain SGD step on its summed loss.
 
     Parameters
     ----------

@@ -211,6 +211,74 @@ def numba_threads(n):
         numba.set_num_threads(before)
 
 
+class KernelCall:
+    """The training kernel bound to one model and one corpus: ``call(start, end, ...)`` trains a range.
+
+    Builds the kernels' arguments (:mod:`fastw2v.bundles`) once; only where
+    the call stands in the schedule and its random streams change from call
+    to call. Used by :meth:`Word2Vec.train` and by the workers of
+    :mod:`fastw2v.distributed`, which train shards of a corpus the same way.
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+    counts : ndarray of int64, shape (V,)
+        Vocabulary counts: subsampling, the negative table and the Huffman tree.
+    corpus : fastw2v.vocab.EncodedCorpus
+    syn0 : ndarray of float32, shape (V, dim)
+    syn1neg, syn1 : ndarray of float32, or None
+        Negative sampling's output rows and hierarchical softmax's inner nodes
+        (None for a layer that is off). All matrices are updated in place.
+    alpha, min_alpha : float
+        The run's schedule.
+    total_words : float
+        Corpus positions of the whole run, over which the rate falls.
+    """
+
+    def __init__(self, cfg, counts, corpus, syn0, syn1neg, syn1, alpha, min_alpha, total_words):
+        blocks = cfg.threads
+        # a layer that is off gets a one-row stand-in: the kernels' types stay the same
+        stand_in = np.zeros((1, cfg.dim), dtype=np.float32)
+        table = UnigramTable(counts, cfg.ns_exponent)
+        tree = _paths(counts, cfg.hs)
+        self.threads = cfg.threads
+        self.settings = Settings(model=cfg.model_code, window=cfg.window, negative=cfg.negative,
+                                 hs=int(cfg.hs), seed=_seed_bits(cfg.seed))
+        self.weights = Weights(syn0=syn0, syn1=syn1neg if syn1neg is not None else stand_in,
+                               nodes=syn1 if syn1 is not None else stand_in)
+        self.corpus = Corpus(codes=corpus.codes, escapes=corpus.escapes, marks=corpus.marks,
+                             sent_starts=corpus.sentence_starts,
+                             keep_prob=keep_probabilities(counts, cfg.sample))
+        self.tables = Tables(threshold=table.threshold, alias=table.alias, points=tree.points,
+                             codes=tree.codes, code_len=tree.lengths)
+        self.schedule = Schedule(alpha=alpha, min_alpha=min_alpha, words_before=0.0,
+                                 total_words=float(total_words))
+        self.scratch = Scratch(**{name: _per_thread(blocks, shape, dtype)
+                                  for name, (shape, dtype)
+                                  in _scratch_shapes(cfg, tree.points.shape[1]).items()})
+        self.out = Outputs(loss=np.zeros(blocks, dtype=np.float64),
+                           examples=np.zeros(blocks, dtype=np.int64),
+                           kept=np.zeros(blocks, dtype=np.int64))
+
+    def __call__(self, start, end, words_before, first_stream):
+        """Train corpus positions ``start:end``, one block per thread.
+
+        ``words_before``: positions of the run trained before this call (the
+        schedule); ``first_stream``: the first of the ``threads`` random
+        streams this call takes. Returns (summed loss, examples, kept words).
+        """
+        streams = np.arange(first_stream, first_stream + self.threads, dtype=np.uint64)
+        kernels.train_range(self.settings, self.weights, self.corpus, self.tables,
+                            self.schedule._replace(words_before=float(words_before)),
+                            start, end, streams, self.scratch, self.out)
+        out = self.out
+        return float(out.loss.sum()), int(out.examples.sum()), int(out.kept.sum())
+
+    def finite(self):
+        """True if no matrix holds an inf or NaN (float64 sums propagate them, no temporary)."""
+        return all(np.isfinite(m.sum(dtype=np.float64)) for m in self.weights)
+
+
 @dataclass
 class TrainState:
     """Where training stands: saved with the model, so a stopped run resumes exactly.
@@ -674,35 +742,13 @@ class Word2Vec:
         """Train from :attr:`state` to the end of its run, or until ``stop()``."""
         cfg, st = self.config, self.state
         syn0 = self.wv.vectors
-        # a layer that is off gets a one-row stand-in: the kernels' types stay the same
-        stand_in = np.zeros((1, cfg.dim), dtype=np.float32)
-        syn1 = self.syn1neg if self.syn1neg is not None else stand_in
-        nodes = self.syn1 if self.syn1 is not None else stand_in
         n = len(self.corpus)
         raw_ratio = self.corpus.raw_tokens / max(n, 1)
         total = float(st.run_epochs * n)
-        blocks = cfg.threads
-        per_call = blocks * BLOCK_TOKENS
+        per_call = cfg.threads * BLOCK_TOKENS
         alpha, min_alpha = st.start_alpha, st.end_alpha
-        # the kernels' arguments (fastw2v.bundles), built once; only the
-        # schedule's words_before changes from call to call
-        table = UnigramTable(self.vocab.counts, cfg.ns_exponent)
-        tree = _paths(self.vocab.counts, cfg.hs)
-        settings = Settings(model=cfg.model_code, window=cfg.window, negative=cfg.negative,
-                            hs=int(cfg.hs), seed=_seed_bits(cfg.seed))
-        weights = Weights(syn0=syn0, syn1=syn1, nodes=nodes)
-        corpus = Corpus(codes=self.corpus.codes, escapes=self.corpus.escapes,
-                        marks=self.corpus.marks, sent_starts=self.corpus.sentence_starts,
-                        keep_prob=keep_probabilities(self.vocab.counts, cfg.sample))
-        tables = Tables(threshold=table.threshold, alias=table.alias, points=tree.points,
-                        codes=tree.codes, code_len=tree.lengths)
-        schedule = Schedule(alpha=alpha, min_alpha=min_alpha, words_before=0.0, total_words=total)
-        scratch = Scratch(**{name: _per_thread(blocks, shape, dtype)
-                             for name, (shape, dtype)
-                             in _scratch_shapes(cfg, tree.points.shape[1]).items()})
-        out = Outputs(loss=np.zeros(blocks, dtype=np.float64),
-                      examples=np.zeros(blocks, dtype=np.int64),
-                      kept=np.zeros(blocks, dtype=np.int64))
+        kernel = KernelCall(cfg, self.vocab.counts, self.corpus, syn0, self.syn1neg, self.syn1,
+                            alpha, min_alpha, total)
         result = TrainResult()
         t0 = time.perf_counter()
         before = done = st.epoch * n + st.position
@@ -717,20 +763,15 @@ class Word2Vec:
                         stopped = True
                         break
                     start, end = st.position, min(n, st.position + per_call)
-                    streams = np.arange(st.streams, st.streams + blocks, dtype=np.uint64)
-                    kernels.train_range(
-                        settings, weights, corpus, tables,
-                        schedule._replace(words_before=float(done)), start, end, streams,
-                        scratch, out,
-                    )
-                    st.streams += blocks
+                    loss, examples, kept = kernel(start, end, done, st.streams)
+                    st.streams += cfg.threads
                     st.position = end
                     done += end - start
-                    if not np.isfinite(out.loss.sum()):
+                    if not np.isfinite(loss):
                         raise self._diverged(st.epoch)
-                    st.loss_sum += float(out.loss.sum())
-                    st.examples += int(out.examples.sum())
-                    result.trained_words += int(out.kept.sum())
+                    st.loss_sum += loss
+                    st.examples += examples
+                    result.trained_words += kept
                     if progress is not None:
                         elapsed = time.perf_counter() - t0
                         progress(TrainProgress(
@@ -749,9 +790,7 @@ class Word2Vec:
                 self.wv.vectors = syn0  # the vectors changed in place: drop cached norms
                 logger.info("epoch %d/%d: loss %.4f", st.epoch, st.run_epochs, epoch_loss)
                 callbacks.epoch_end(self, st.epoch, epoch_loss)
-        # float64 sums propagate any inf or NaN without a temporary the matrices' size
-        if not np.isfinite(syn0.sum(dtype=np.float64) + syn1.sum(dtype=np.float64)
-                           + nodes.sum(dtype=np.float64)):
+        if not kernel.finite():
             raise self._diverged(st.epoch)
         self.wv.vectors = syn0
         result.epoch_loss = list(st.epoch_loss)

@@ -87,7 +87,16 @@ INIT_SETTINGS = {"threads", "epochs", "alpha", "min_alpha"}
               help="Finish the stopped run saved in this model directory (and keep saving there).")
 @click.option("--init", type=click.Path(), default=None,
               help="Start from this model directory: add CORPUS's new words, train on CORPUS.")
-def train(corpus, output, fmt, quiet, report, save_model, resume, init, **settings):
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Train on this Dask cluster (tcp://host:8786); needs fastw2v[dask].")
+@click.option("--local-workers", type=int, default=None,
+              help="Train on a Dask LocalCluster of this many worker processes (to try the "
+                   "cluster mode on one machine).")
+@click.option("--round-words", type=int, default=None,
+              help="Cluster mode: words each worker trains between two exchanges "
+                   "[default: 2,000,000].")
+def train(corpus, output, fmt, quiet, report, save_model, resume, init, scheduler, local_workers,
+          round_words, **settings):
     """Train word vectors on CORPUS (UTF-8 text, one sentence a line) and write them to OUTPUT.
 
     CORPUS is one or more files or directories, read in order as one corpus (a
@@ -113,6 +122,9 @@ def train(corpus, output, fmt, quiet, report, save_model, resume, init, **settin
     given = _given_settings(settings)
     if resume and init:
         raise click.ClickException("give either --resume or --init, not both")
+    if scheduler is not None or local_workers is not None or round_words is not None:
+        return _train_on_cluster(corpus, output, fmt, quiet, report, save_model, resume or init,
+                                 scheduler, local_workers, round_words, settings, started)
     if not corpus and not resume:
         raise click.UsageError("Missing argument 'CORPUS...'.")
     printer = ProgressPrinter(quiet=quiet)
@@ -326,8 +338,8 @@ def _write_report(path, model, result, total, output, fmt):
         "format": fmt,
         "settings": model.config.as_dict(),
         "vocab_size": len(model.vocab),
-        "corpus_tokens": model.corpus.raw_tokens,
-        "trained_tokens_per_epoch": len(model.corpus),
+        "corpus_tokens": model.state.corpus["raw_tokens"],
+        "trained_tokens_per_epoch": model.state.corpus["tokens"],
         "epoch_loss": result.epoch_loss,
         "stopped_early": result.stopped,
         "train_words_per_sec": result.words_per_sec,
@@ -341,3 +353,81 @@ def _write_report(path, model, result, total, output, fmt):
     except OSError as exc:
         raise click.ClickException(f"vectors written to {output}, but the report {path} could not "
                                    f"be written: {exc.strerror or exc}") from None
+
+
+def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model, scheduler,
+                      local_workers, round_words, settings, started):
+    """``--scheduler`` / ``--local-workers``: the same command on a Dask cluster (fastw2v.distributed)."""
+    with deferred_sigint():
+        from .corpus import CorpusError
+        from .sources import corpus_paths
+        from .word2vec import TrainingDiverged
+    if from_model:
+        raise click.UsageError("--resume and --init train on one machine; the cluster mode "
+                               "starts a new model")
+    if scheduler is not None and local_workers is not None:
+        raise click.UsageError("give either --scheduler or --local-workers, not both")
+    if scheduler is None and local_workers is None:
+        raise click.UsageError("--round-words needs --scheduler or --local-workers")
+    if not corpus or output is None:
+        raise click.UsageError("the cluster mode needs CORPUS... and -o")
+    if local_workers is not None and local_workers < 1:
+        raise click.ClickException(f"invalid --local-workers: must be at least 1, not {local_workers}")
+    if round_words is not None and round_words < 1:
+        raise click.ClickException(f"invalid --round-words: must be at least 1, not {round_words}")
+    config = validated_config(**settings)
+    try:
+        files = corpus_paths(list(corpus))
+    except CorpusError as exc:
+        raise click.ClickException(str(exc)) from None
+    if "-" in files:
+        raise click.ClickException("standard input cannot be read by cluster workers; give files")
+    fmt = output_format(output, fmt)
+    _check_outputs(output, report, save_model, files)
+    try:
+        from dask.distributed import Client, LocalCluster
+
+        from .distributed import ROUND_WORDS, train as cluster_train
+    except ImportError:
+        raise click.ClickException('the cluster mode needs Dask: pip install "fastw2v[dask]"') from None
+    printer = ProgressPrinter(quiet=quiet)
+    threads = settings.get("threads")
+    try:
+        if local_workers is not None:
+            cluster = LocalCluster(n_workers=local_workers, threads_per_worker=threads or 1,
+                                   processes=True, dashboard_address=None)
+            client = Client(cluster)
+        else:
+            cluster, client = None, Client(scheduler, timeout="30s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise click.ClickException(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    settings = dataclasses.asdict(config)
+    if threads is None:  # each worker's own thread count
+        settings.pop("threads")
+    try:
+        with StopSignals() as stop:
+            model = cluster_train(client, files, round_words=round_words or ROUND_WORDS,
+                                  progress=printer.training, stop=stop, **settings)
+            stop.saving = True
+            if save_model:
+                _save_model(model, save_model)
+            write_vectors(output, model.wv, fmt)
+            total = time.perf_counter() - started
+            if report:
+                _write_report(report, model, model.result, total, output, fmt)
+            stop.done = True
+            shown = model.distributed
+            printer.line(f"cluster: {shown.workers} workers, {shown.rounds} rounds, "
+                         f"{human(sum(shown.bytes_per_round) / max(shown.rounds, 1))}B a round, "
+                         f"{shown.communication_share:.0%} of the time outside the kernels"
+                         + (f", {len(shown.failures)} failed shard rounds" if shown.failures else ""))
+            _finish(printer, model, model.result, total, output, None, stop.status)
+    except (TrainingDiverged, CorpusError, ConfigError) as exc:
+        raise click.ClickException(f"{exc}; nothing written") from None
+    except KeyboardInterrupt as exc:
+        printer.line("aborted: nothing written", force=True)
+        sys.exit(getattr(exc, "status", EXIT_INTERRUPTED))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

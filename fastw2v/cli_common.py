@@ -8,7 +8,7 @@ import os
 import click
 
 from .config import ConfigError, TrainConfig
-from .formats import OutputPathError, resolve_output
+from .atomic import OutputPathError, resolve_output
 from .interrupts import EXIT_SIGINT
 
 #: Exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
@@ -62,7 +62,7 @@ def write_vectors(output, wv, fmt):
 def check_output_path(output, corpus, other=None):
     """Fail before training if ``output`` could not be written at the end.
 
-    ``output`` must pass :func:`fastw2v.formats.resolve_output` and, links followed,
+    ``output`` must pass :func:`fastw2v.atomic.resolve_output` and, links followed,
     be neither one of the ``corpus`` files (a path, or a list as
     :func:`fastw2v.sources.corpus_paths` gives) nor ``other`` (the vectors file,
     for ``--report``).

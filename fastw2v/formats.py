@@ -1,6 +1,6 @@
-"""Reading and writing word vectors: the word2vec formats and fastw2v's native format.
+"""Reading and writing word vectors in the word2vec formats.
 
-Three formats are supported:
+Three kinds of file are read and written:
 
 * **word2vec text** (also fastText's ``.vec``): a header line ``"<count> <dim>"``, then one
   line per key: the key, a space, and ``dim`` decimal numbers separated by spaces.
@@ -9,35 +9,35 @@ Three formats are supported:
   and, as ``word2vec.c`` writes but gensim does not, an optional ``"\\n"``.
 * **word2vec vocabulary** (``word2vec.c -save-vocab``, gensim's ``fvocab``): one
   ``key count`` line per key, UTF-8.
-* **native**: a directory holding ``vectors.npy`` (read back with
-  ``np.load(mmap_mode='r')``), ``vocab.txt`` (UTF-8, one ``key<TAB>count`` or ``key`` per
-  line) and ``meta.json`` (shape, dtype, whether counts are stored). Nothing is pickled.
 
-Every write is atomic (:func:`atomic_write`): the data goes to a temporary file in the
-destination folder, is flushed and fsync'ed, and only then renamed over the destination,
-so a crash or an exception never leaves a half-written file behind.
+fastw2v's own directory format is in :mod:`fastw2v.native`.
+
+Every write is atomic (:func:`fastw2v.atomic.atomic_write`): the data goes to a temporary
+file in the destination folder, is flushed and fsync'ed, and only then renamed over the
+destination, so a crash or an exception never leaves a half-written file behind.
 
 Malformed or truncated input raises :class:`VectorsFormatError` (a ``ValueError``) whose
 message starts with the file name and says what is wrong.
 """
 
-import contextlib
-import json
 import logging
 import mmap as mmap_module
 import os
 import shutil
-import stat
-import tempfile
 
 import numpy as np
 
-logger = logging.getLogger(__name__)
+# atomic_write is used here. All three are also re-exported: they lived here before
+# fastw2v.atomic existed, and fastw2v.cli_train still imports the first two from here.
+from .atomic import OutputPathError, atomic_write, resolve_output
 
-#: Name and version written into ``meta.json`` of the native format.
-NATIVE_FORMAT = "fastw2v-keyedvectors"
-NATIVE_VERSION = 1
-_VECTORS_FILE, _VOCAB_FILE, _META_FILE = "vectors.npy", "vocab.txt", "meta.json"
+__all__ = [
+    "VectorsFormatError", "KeyDecodeError", "write_word2vec", "read_word2vec", "detect_binary",
+    "write_vocab_counts", "read_vocab_counts",
+    "OutputPathError", "atomic_write", "resolve_output",  # re-exported from fastw2v.atomic
+]
+
+logger = logging.getLogger(__name__)
 
 # word2vec.c stores each value as a little-endian IEEE float32, whatever the host.
 _BINARY_DTYPE = np.dtype("<f4")
@@ -72,154 +72,6 @@ class KeyDecodeError(VectorsFormatError, UnicodeDecodeError):
 
 def _fail(path, problem):
     return VectorsFormatError(f"{os.path.basename(os.fspath(path))}: {problem}")
-
-
-# --------------------------------------------------------------------------- atomic writes
-
-#: A temporary file is named ``.<at most this many characters of the name>.<8 random>.tmp``:
-#: at most 4 * 40 + 14 bytes, so any name the folder accepts leaves room for it.
-_TEMP_NAME_CHARS = 40
-#: File-name limit where ``pathconf`` cannot tell (Linux, macOS and Windows all allow 255).
-_DEFAULT_NAME_MAX = 255
-
-_UMASK = None
-
-
-class OutputPathError(OSError):
-    """An output path cannot or must not be written; the message says why."""
-
-
-def _temp_prefix(path):
-    return f".{os.path.basename(path)[:_TEMP_NAME_CHARS]}."
-
-
-def resolve_output(path):
-    """The regular file that writing `path` will create or replace, checked before any write.
-
-    Symbolic links are followed, so the link stays and its target gets the new content
-    (as ``cp`` or a shell redirection do). Refused, with a one-line reason: a folder or a
-    path ending in a separator, anything that is not a regular file (a device such as
-    ``/dev/null``, a FIFO, a socket: renaming over it would replace it), a file without
-    write permission (even for root: read-only is the owner's wish), a missing or
-    unwritable folder, and a name longer than the folder allows.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-
-    Returns
-    -------
-    str
-        The absolute real path to write.
-
-    Raises
-    ------
-    OutputPathError
-    """
-    path = os.fspath(path)
-    if path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
-        raise OutputPathError(f"{path}: names a folder; give a file name")
-    real = os.path.realpath(path)
-    try:
-        st = os.stat(real)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:  # a symlink loop, a component that is a file, ...
-        raise OutputPathError(f"{path}: {exc.strerror or exc}") from None
-    if st is not None:
-        if stat.S_ISDIR(st.st_mode):
-            raise OutputPathError(f"{path} is a directory")
-        if not stat.S_ISREG(st.st_mode):
-            raise OutputPathError(f"{path} is not a regular file (a device, FIFO or socket); "
-                                  "only regular files are written")
-        if not st.st_mode & 0o222 or not os.access(real, os.W_OK):
-            raise OutputPathError(f"{path} is read-only; make it writable or choose another name")
-    folder, name = os.path.split(real)
-    if not os.path.isdir(folder):
-        raise OutputPathError(f"output folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputPathError(f"output folder {folder} is not writable")
-    try:
-        name_max = os.pathconf(folder, "PC_NAME_MAX")
-    except (AttributeError, ValueError, OSError):
-        name_max = _DEFAULT_NAME_MAX
-    if len(os.fsencode(name)) > name_max:
-        raise OutputPathError(f"{path}: file name too long (the folder allows {name_max} bytes)")
-    return real
-
-
-def _umask():
-    """The process umask (os.umask can only be read by setting it: done once, restored at once)."""
-    global _UMASK
-    if _UMASK is None:
-        _UMASK = os.umask(0o022)
-        os.umask(_UMASK)
-    return _UMASK
-
-
-def _fsync_dir(folder):
-    """Make a rename inside `folder` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def atomic_write(path, mode="wb", encoding=None):
-    """Open a temporary file next to `path`; on success rename it over `path`.
-
-    The temporary file lives in the destination folder (``os.replace`` is only atomic within
-    one file system), is flushed and fsync'ed before the rename, and is deleted if the
-    ``with`` block raises, so `path` holds either its old content or the complete new one.
-
-    `path` is first checked by :func:`resolve_output`: through a symbolic link the link's
-    target is written; devices, FIFOs and read-only files are refused.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Destination file.
-    mode : {'wb', 'w'}
-        Binary or text mode for the yielded file object.
-    encoding : str, optional
-        Encoding for text mode (default UTF-8).
-
-    Yields
-    ------
-    file object
-        The open temporary file.
-    """
-    path = resolve_output(path)
-    if "b" not in mode and encoding is None:
-        encoding = "utf-8"
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=folder)
-    try:
-        try:
-            file_mode = os.stat(path).st_mode & 0o7777
-        except FileNotFoundError:
-            file_mode = 0o666 & ~_umask()  # what open(path, 'w') would give
-        os.chmod(tmp, file_mode)  # mkstemp creates 0o600; give the usual permissions
-        with os.fdopen(fd, mode, encoding=encoding) as fout:
-            fd = None
-            yield fout
-            fout.flush()
-            os.fsync(fout.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if fd is not None:
-            os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(folder)
 
 
 # --------------------------------------------------------------------------- word2vec writing
@@ -688,163 +540,3 @@ def read_word2vec(path, binary=None, limit=None, unicode_errors="replace",
                 keys, vectors = _read_text(path, fin, count, dim, 2, encoding, unicode_errors)
     keys, vectors = _drop_duplicates(path, keys, vectors)
     return keys, vectors.astype(datatype, copy=False)
-
-
-# --------------------------------------------------------------------------- native format
-
-def is_native(path):
-    """True if `path` is a directory written by :func:`save_native`."""
-    return os.path.isfile(os.path.join(os.fspath(path), _META_FILE))
-
-
-def _check_native_keys(keys):
-    for key in keys:
-        if not isinstance(key, str):  # an int key, or None for an unfilled preallocated slot
-            raise ValueError(f"keys must be str to be saved, got {type(key).__name__}: {key!r}")
-        if any(ch in key for ch in ("\t", "\n", "\r")):
-            raise ValueError(f"key {key!r} cannot be stored in vocab.txt (tab or line break)")
-
-
-def _write_native_files(folder, keys, vectors, counts):
-    with atomic_write(os.path.join(folder, _VECTORS_FILE)) as fout:
-        np.save(fout, vectors, allow_pickle=False)
-    with atomic_write(os.path.join(folder, _VOCAB_FILE)) as fout:
-        if counts is None:
-            text = "".join(f"{key}\n" for key in keys)
-        else:
-            text = "".join(f"{key}\t{int(c)}\n" for key, c in zip(keys, counts))
-        fout.write(text.encode("utf-8"))
-    meta = {"format": NATIVE_FORMAT, "version": NATIVE_VERSION, "count": len(keys),
-            "vector_size": int(vectors.shape[1]), "dtype": vectors.dtype.name,
-            "has_counts": counts is not None}
-    # meta.json goes last: load() checks the other files against it.
-    with atomic_write(os.path.join(folder, _META_FILE)) as fout:
-        fout.write(json.dumps(meta, indent=1).encode("utf-8") + b"\n")
-
-
-def save_native(path, keys, vectors, counts=None, dtype=None):
-    """Save vectors in the native format: a directory with vectors.npy, vocab.txt, meta.json.
-
-    A new directory is built under a temporary name and renamed into place, so it appears
-    complete or not at all. An existing directory has its three files replaced one by one,
-    each atomically, ``meta.json`` last; :func:`load_native` checks that the three agree.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Directory to create or update.
-    keys : sequence of str, length n
-        Keys; they must not contain tabs or line breaks.
-    vectors : numpy.ndarray, shape (n, dim), float
-        The vectors.
-    counts : numpy.ndarray, shape (n,), int64, optional
-        Corpus frequency of each key.
-    dtype : numpy dtype, optional
-        Storage dtype, e.g. ``np.float16`` to halve the file (values must fit: |v| <= 65504).
-    """
-    path = os.fspath(path)
-    vectors = np.asarray(vectors)
-    if vectors.ndim != 2 or vectors.shape[0] != len(keys):
-        raise ValueError(f"vectors of shape {vectors.shape} do not match {len(keys)} keys")
-    _check_native_keys(keys)
-    if dtype is not None:
-        dtype = np.dtype(dtype)
-        if dtype == np.float16 and vectors.size and np.abs(vectors).max() > np.finfo(np.float16).max:
-            raise ValueError("vectors exceed the float16 range (65504); store them as float32")
-        vectors = vectors.astype(dtype)
-    if counts is not None:
-        counts = np.asarray(counts, dtype=np.int64)
-        if counts.shape != (len(keys),):
-            raise ValueError(f"counts of shape {counts.shape} do not match {len(keys)} keys")
-    if os.path.isdir(path):
-        _write_native_files(path, keys, vectors, counts)
-        return
-    parent = os.path.dirname(os.path.abspath(path))
-    tmp = tempfile.mkdtemp(prefix=_temp_prefix(path), suffix=".tmp", dir=parent)
-    try:
-        _write_native_files(tmp, keys, vectors, counts)
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp creates 0o700
-        os.rename(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _fsync_dir(parent)
-
-
-def _read_native_meta(path):
-    meta_path = os.path.join(path, _META_FILE)
-    with open(meta_path, "rb") as fin:
-        raw = fin.read()
-    try:
-        meta = json.loads(raw.decode("utf-8"))
-    except ValueError as err:  # UnicodeDecodeError is a ValueError too
-        raise _fail(meta_path, f"invalid JSON ({err})") from None
-    if not isinstance(meta, dict) or meta.get("format") != NATIVE_FORMAT:
-        raise _fail(meta_path, f"not a {NATIVE_FORMAT} metadata file")
-    if meta.get("version") != NATIVE_VERSION:
-        raise _fail(meta_path, f"unsupported version {meta.get('version')!r}")
-    for field, kind in (("count", int), ("vector_size", int), ("dtype", str)):
-        if not isinstance(meta.get(field), kind):
-            raise _fail(meta_path, f"missing or invalid {field!r}")
-    return meta
-
-
-def load_native(path, mmap=True):
-    """Load a directory written by :func:`save_native`.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The directory.
-    mmap : bool
-        Memory-map ``vectors.npy`` read-only (``np.load(mmap_mode='r')``) instead of
-        reading it into memory.
-
-    Returns
-    -------
-    keys : list of str, length n
-    vectors : numpy.ndarray or numpy.memmap, shape (n, dim), the stored dtype
-    counts : numpy.ndarray, shape (n,), int64, or None
-
-    Raises
-    ------
-    VectorsFormatError
-        The files are malformed or disagree with each other.
-    """
-    path = os.fspath(path)
-    meta = _read_native_meta(path)
-    vec_path = os.path.join(path, _VECTORS_FILE)
-    try:
-        vectors = np.load(vec_path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except ValueError as err:
-        raise _fail(vec_path, f"not a valid .npy file ({err})") from None
-    expected = (meta["count"], meta["vector_size"])
-    if vectors.shape != expected or vectors.dtype.name != meta["dtype"]:
-        raise _fail(vec_path, f"holds {vectors.dtype.name} {vectors.shape}, "
-                              f"meta.json says {meta['dtype']} {expected}")
-    vocab_path = os.path.join(path, _VOCAB_FILE)
-    with open(vocab_path, "rb") as fin:
-        try:
-            text = fin.read().decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise _fail(vocab_path, f"not UTF-8 ({err.reason})") from None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    if len(lines) != meta["count"]:
-        raise _fail(vocab_path, f"truncated: expected {meta['count']} keys, found {len(lines)}")
-    counts = None
-    if meta.get("has_counts"):
-        keys, counts = [], np.empty(len(lines), dtype=np.int64)
-        for i, line in enumerate(lines):
-            key, tab, count = line.rpartition("\t")
-            try:
-                counts[i] = int(count)
-            except ValueError:
-                tab = ""
-            if not tab:
-                raise _fail(vocab_path, f"line {i + 1}: expected 'key<TAB>count', got {line[:60]!r}")
-            keys.append(key)
-    else:
-        keys = lines
-    return keys, vectors, counts

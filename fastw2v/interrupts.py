@@ -2,7 +2,7 @@
 
 The first signal asks training to stop after the current block, so the partial
 vectors can be saved; a second one, or SIGTERM while a file is being saved,
-aborts at once: :class:`Interrupted` propagates, :func:`fastw2v.formats.atomic_write`
+aborts at once: :class:`Interrupted` propagates, :func:`fastw2v.atomic.atomic_write`
 deletes its temporary file and the old output stays as it was.
 
 Counting needs care. Python runs a signal handler only between bytecodes, so

@@ -1,14 +1,14 @@
 """The file half of KeyedVectors: the word2vec formats (gensim's signatures) and the native one.
 
 :class:`VectorFiles` is a mixin of :class:`fastw2v.keyedvectors.KeyedVectors`; the
-formats themselves are read and written by :mod:`fastw2v.formats`.
+formats themselves are read and written by :mod:`fastw2v.formats` and :mod:`fastw2v.native`.
 """
 
 import logging
 
 import numpy as np
 
-from fastw2v import formats
+from fastw2v import formats, native
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class VectorFiles:
         dtype : numpy dtype, optional
             Storage dtype; ``np.float16`` halves the size.
         """
-        formats.save_native(path, self.index_to_key, self._vectors, self.counts, dtype=dtype)
+        native.save_native(path, self.index_to_key, self._vectors, self.counts, dtype=dtype)
 
     @classmethod
     def load(cls, path, mmap=True):
@@ -165,7 +165,7 @@ class VectorFiles:
             still converted to float32 in memory when similarities are computed; editing
             the vectors makes an in-memory copy first).
         """
-        keys, vectors, counts = formats.load_native(path, mmap=mmap)
+        keys, vectors, counts = native.load_native(path, mmap=mmap)
         return cls(vectors, keys, counts)
 
 

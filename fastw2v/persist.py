@@ -7,7 +7,7 @@ The layout, pickle-free and readable with NumPy alone::
     MODEL/data-XXXX/vectors.npy   input vectors (``wv``), float32 (V, dim)
     MODEL/data-XXXX/vocab.txt     word<TAB>count, one a line, by id
     MODEL/data-XXXX/meta.json     the data folder is a KeyedVectors native
-                                  directory (:func:`fastw2v.formats.save_native`)
+                                  directory (:func:`fastw2v.native.save_native`)
     MODEL/data-XXXX/syn1neg.npy   negative sampling's output vectors, float32 (V, dim)
     MODEL/data-XXXX/syn1.npy      hierarchical softmax's inner-node vectors,
                                   float32 (V - 1, dim)
@@ -30,7 +30,8 @@ import tempfile
 
 import numpy as np
 
-from . import formats
+from . import native
+from .atomic import OutputPathError, atomic_write
 
 MODEL_FORMAT = "fastw2v-model"
 MODEL_VERSION = 1
@@ -53,23 +54,23 @@ def check_target(path):
     """Refuse, before any work, a model path that :func:`save_model` could not or must not write.
 
     Accepted: a model directory (replaced), an empty directory, or a new path
-    in a writable folder. Refused with :class:`fastw2v.formats.OutputPathError`:
+    in a writable folder. Refused with :class:`fastw2v.atomic.OutputPathError`:
     a file, a directory holding anything else, a missing or read-only folder.
     """
     path = os.fspath(path)
     if not os.path.lexists(path):
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
-            raise formats.OutputPathError(f"{path}: the folder {parent} does not exist")
+            raise OutputPathError(f"{path}: the folder {parent} does not exist")
         if not os.access(parent, os.W_OK | os.X_OK):
-            raise formats.OutputPathError(f"{path}: the folder {parent} is not writable")
+            raise OutputPathError(f"{path}: the folder {parent} is not writable")
         return
     if not os.path.isdir(path):
-        raise formats.OutputPathError(f"{path} exists and is not a directory; "
-                                      "a model is saved to a directory")
+        raise OutputPathError(f"{path} exists and is not a directory; "
+                              "a model is saved to a directory")
     if not is_model(path) and any(not name.startswith(_DATA_PREFIX) for name in os.listdir(path)):
-        raise formats.OutputPathError(f"{path} is a directory that holds other files, not a "
-                                      "fastw2v model; choose a new or empty directory")
+        raise OutputPathError(f"{path} is a directory that holds other files, not a "
+                              "fastw2v model; choose a new or empty directory")
 
 
 def save_model(path, keys, syn0, outputs, counts, meta):
@@ -89,7 +90,7 @@ def save_model(path, keys, syn0, outputs, counts, meta):
 
     Raises
     ------
-    fastw2v.formats.OutputPathError
+    fastw2v.atomic.OutputPathError
         ``path`` is a file, or a directory with other content.
     OSError
         The disk is full or not writable; the previous model is kept.
@@ -99,15 +100,15 @@ def save_model(path, keys, syn0, outputs, counts, meta):
     os.makedirs(path, exist_ok=True)
     data = tempfile.mkdtemp(prefix=_DATA_PREFIX, dir=path)
     try:
-        formats.save_native(data, keys, syn0, counts)
+        native.save_native(data, keys, syn0, counts)
         for name, matrix in outputs.items():
             if name not in OUTPUTS:
                 raise ValueError(f"unknown output matrix {name!r}")
-            with formats.atomic_write(os.path.join(data, name + ".npy")) as fout:
+            with atomic_write(os.path.join(data, name + ".npy")) as fout:
                 np.save(fout, matrix, allow_pickle=False)
         record = {"format": MODEL_FORMAT, "version": MODEL_VERSION,
                   "data": os.path.basename(data), "outputs": sorted(outputs), **meta}
-        with formats.atomic_write(os.path.join(path, MODEL_FILE), "w") as fout:
+        with atomic_write(os.path.join(path, MODEL_FILE), "w") as fout:
             json.dump(record, fout, indent=1)
             fout.write("\n")
     except BaseException:
@@ -173,7 +174,7 @@ def load_model(path, mmap=None):
     meta = read_meta(path)
     data = os.path.join(path, meta["data"])
     try:
-        keys, syn0, counts = formats.load_native(data, mmap=True)
+        keys, syn0, counts = native.load_native(data, mmap=True)
         outputs = {name: np.load(os.path.join(data, name + ".npy"), mmap_mode="r",
                                  allow_pickle=False) for name in meta["outputs"]}
     except (OSError, ValueError) as exc:  # VectorsFormatError is a ValueError

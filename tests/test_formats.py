@@ -6,7 +6,7 @@ import stat
 import numpy as np
 import pytest
 
-from fastw2v import formats
+from fastw2v import atomic, formats
 from fastw2v.formats import VectorsFormatError, read_word2vec, write_word2vec
 from fastw2v.keyedvectors import KeyedVectors
 
@@ -235,7 +235,7 @@ class FailingFile:
 
 def fail_after(monkeypatch, limit):
     real_fdopen = os.fdopen
-    monkeypatch.setattr(formats.os, "fdopen", lambda *a, **k: FailingFile(real_fdopen(*a, **k), limit))
+    monkeypatch.setattr(atomic.os, "fdopen", lambda *a, **k: FailingFile(real_fdopen(*a, **k), limit))
 
 
 @pytest.mark.parametrize("binary", [False, True])
@@ -256,7 +256,7 @@ def test_failed_rename_or_fsync(tmp_path, monkeypatch):
     path.write_bytes(b"old")
     for target in ("replace", "fsync"):
         with monkeypatch.context() as m:
-            m.setattr(formats.os, target, lambda *a: (_ for _ in ()).throw(OSError(f"{target} failed")))
+            m.setattr(atomic.os, target, lambda *a: (_ for _ in ()).throw(OSError(f"{target} failed")))
             with pytest.raises(OSError, match=f"{target} failed"):
                 write_word2vec(path, ["a"], np.ones((1, 2)))
         assert path.read_bytes() == b"old" and temp_leftovers(tmp_path) == []
@@ -284,12 +284,12 @@ def test_failed_native_save(tmp_path, monkeypatch):
 def test_written_file_permissions(tmp_path):
     old = os.umask(0o022)
     try:
-        formats._UMASK = None
+        atomic._UMASK = None
         write_word2vec(tmp_path / "v.txt", ["a"], np.ones((1, 2)))
         KeyedVectors(np.ones((1, 2), np.float32), ["a"]).save(tmp_path / "m")
     finally:
         os.umask(old)
-        formats._UMASK = None
+        atomic._UMASK = None
     assert stat.S_IMODE(os.stat(tmp_path / "v.txt").st_mode) == 0o644
     assert stat.S_IMODE(os.stat(tmp_path / "m").st_mode) == 0o755
 

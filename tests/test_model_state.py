@@ -8,7 +8,7 @@ import pytest
 
 from fastw2v import persist, word2vec
 from fastw2v.corpus import CorpusError
-from fastw2v.formats import OutputPathError
+from fastw2v.atomic import OutputPathError
 from fastw2v.word2vec import Word2Vec
 
 from corpora import neighbour_purity, topic_corpus, write_corpus

@@ -8,7 +8,8 @@ import stat
 import pytest
 
 from fastw2v import KeyedVectors
-from fastw2v.formats import OutputPathError, resolve_output, write_word2vec
+from fastw2v.atomic import OutputPathError, resolve_output
+from fastw2v.formats import write_word2vec
 
 from corpora import topic_corpus, write_corpus
 from helpers import assert_clean_error, run

@@ -80,12 +80,13 @@ def test_two_quick_ctrl_c_always_quit_without_writing(tmp_path, many_words):
 
 def test_second_ctrl_c_during_the_partial_save_keeps_the_old_file(tmp_path, monkeypatch):
     # item 3: the save is interrupted from inside the write, after the first press
+    import fastw2v.atomic
     import fastw2v.formats
 
     real_write = fastw2v.formats.write_word2vec
 
     def slow_write(path, keys, vectors, **kwargs):
-        with fastw2v.formats.atomic_write(path) as fh:
+        with fastw2v.atomic.atomic_write(path) as fh:
             fh.write(b"partial")
             os.kill(os.getpid(), signal.SIGINT)  # the second press, mid-write
             time.sleep(0.1)
@@ -113,10 +114,11 @@ def test_second_ctrl_c_during_the_partial_save_keeps_the_old_file(tmp_path, monk
 
 def test_sigterm_during_the_save_removes_the_temporary_file(tmp_path, monkeypatch):
     # item 18: a real SIGTERM arrives while the output is being written
+    import fastw2v.atomic
     import fastw2v.formats
 
     def write_then_terminated(path, keys, vectors, **kwargs):
-        with fastw2v.formats.atomic_write(path) as fh:
+        with fastw2v.atomic.atomic_write(path) as fh:
             fh.write(b"half")
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(0.1)

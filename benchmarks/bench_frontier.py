@@ -6,8 +6,10 @@ scored on the Google analogies and WordSim-353. A point of the frontier is
 one (system, epochs): the median wall time of the whole command over the
 seeds against the median quality. fastw2v runs with its defaults, given only
 ``--model``, ``--epochs``, ``--threads`` and ``--seed`` (and
-``--shared-negatives`` for that row); the peers get word2vec.c's settings
-(alpha 0.05 CBOW / 0.025 skip-gram, min_alpha 1e-4 for gensim).
+``--shared-negatives`` for that row, ``--negative`` and ``--hs`` where asked);
+the peers get word2vec.c's settings (alpha 0.05 CBOW / 0.025 skip-gram,
+min_alpha 1e-4 for gensim).  ``--hs --negative 0`` draws the frontier of
+hierarchical softmax instead of negative sampling.
 
 The check printed under the table: for every gensim point, the best fastw2v
 point that finished in at most gensim's wall time must score at least as
@@ -18,6 +20,8 @@ Example::
 
     python benchmarks/bench_frontier.py --corpus wiki17m --epochs 1,3,5 --seeds 3 \\
         --png frontier.png --json frontier.json
+    python benchmarks/bench_frontier.py --corpus wiki17m --variants cbow,skipgram \\
+        --epochs 5 --seeds 3 --hs --negative 0
 """
 
 from __future__ import annotations
@@ -30,7 +34,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as common  # noqa: E402
+# Importing _env sets one BLAS thread for this process, before anything loads numpy.
+from _corpus import prepare  # noqa: E402
+from _env import DEFAULT_DATA_DIR, DEFAULT_SCRATCH  # noqa: E402
+from _quality import evaluate_vectors  # noqa: E402
+from _report import fmt, markdown_table, median, write_json  # noqa: E402
+from _systems import (  # noqa: E402
+    SYSTEMS, Settings, check_systems, machine_info, run_system, unsupported)
 
 #: The rows: (label, model, fastw2v's --shared-negatives). gensim and the
 #: other peers have no shared-negatives variant; that row is compared with
@@ -40,7 +50,7 @@ VARIANTS = {
     "skipgram": ("skipgram", False),
     "shared": ("skipgram", True),
 }
-#: The scores of a point: (key in common.evaluate's result, name in the tables).
+#: The scores of a point: (key in the result of evaluate_vectors, name in the tables).
 MEASURES = (("analogy", "analogy"), ("ws353_spearman", "WS353"))
 
 
@@ -52,12 +62,19 @@ def parse_args(argv):
                    help="comma-separated subset of cbow, skipgram, shared (skip-gram with "
                         "--shared-negatives, fastw2v only) (default: %(default)s)")
     p.add_argument("--systems", default="fastw2v,gensim",
-                   help=f"comma-separated subset of {', '.join(common.SYSTEMS)} "
+                   help=f"comma-separated subset of {', '.join(SYSTEMS)} "
                         "(default: %(default)s)")
     p.add_argument("--epochs", default="1,3,5", help="epoch counts (default: %(default)s)")
     p.add_argument("--seeds", type=int, default=3,
                    help="seeds 1..N per point; the table shows medians (default: 3)")
     p.add_argument("--threads", type=int, default=2, help="threads per run (default: 2)")
+    p.add_argument("--negative", type=int, default=5,
+                   help="negative samples; 0 turns negative sampling off, which needs --hs "
+                        "(default: 5)")
+    p.add_argument("--hs", action="store_true",
+                   help="hierarchical softmax in every system (fastw2v --hs, gensim hs=1, "
+                        "word2vec.c -hs 1, fastText loss='hs'); with --negative 0 it is the "
+                        "only output layer")
     p.add_argument("--reuse", default="",
                    help="comma-separated systems whose runs may be taken from earlier "
                         "invocations with the same settings (the peers' results do not "
@@ -65,8 +82,8 @@ def parse_args(argv):
                         "time and stall %% (default: none)")
     p.add_argument("--png", type=Path, default=None, help="write the plot here (matplotlib)")
     p.add_argument("--json", type=Path, default=None, help="write every run and the medians")
-    p.add_argument("--scratch", type=Path, default=common.DEFAULT_SCRATCH)
-    p.add_argument("--data-dir", type=Path, default=common.DEFAULT_DATA_DIR)
+    p.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH)
+    p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     p.add_argument("--restrict-vocab", type=int, default=30000,
                    help="analogies use only the N most frequent words (default: 30000)")
     p.add_argument("--timeout", type=float, default=3600)
@@ -75,11 +92,19 @@ def parse_args(argv):
     args.systems = _split(args.systems)
     args.reuse = set(_split(args.reuse))
     args.epochs = [int(e) for e in _split(args.epochs)]
-    bad = (set(args.variants) - set(VARIANTS)) | (set(args.systems) - set(common.SYSTEMS))
+    bad = (set(args.variants) - set(VARIANTS)) | (set(args.systems) - set(SYSTEMS))
     if bad:
         p.error(f"unknown variants or systems: {', '.join(sorted(bad))}")
     if args.seeds < 1 or args.threads < 1 or min(args.epochs, default=0) < 1:
         p.error("--seeds, --threads and every --epochs value must be >= 1")
+    if args.negative < 0 or (args.negative == 0 and not args.hs):
+        p.error("--negative must be >= 1, or 0 with --hs (else nothing is trained)")
+    if args.negative == 0 and "shared" in args.variants:
+        if args.variants == ["shared"]:
+            p.error("the shared variant shares negatives: it needs --negative >= 1")
+        args.variants.remove("shared")
+        print("note: variant shared skipped: --negative 0 draws no negatives to share",
+              file=sys.stderr)
     args.questions = args.data_dir / "questions-words.txt"
     args.wordsim = args.data_dir / "wordsim353.tsv"
     return args
@@ -92,16 +117,32 @@ def _split(text):
 def settings_for(args, variant, system, epochs, seed):
     """fastw2v: its defaults (alpha, min_alpha None); peers: word2vec.c's rates."""
     model, shared = VARIANTS[variant]
-    s = common.Settings(model=model, epochs=epochs, threads=args.threads, seed=seed,
-                        shared_negatives=shared and system == "fastw2v")
+    s = Settings(model=model, epochs=epochs, threads=args.threads, seed=seed,
+                 negative=args.negative, hs=args.hs,
+                 shared_negatives=shared and system == "fastw2v")
     if system != "fastw2v":
         s = dataclasses.replace(s, alpha=s.lr, min_alpha=1e-4)
     return s
 
 
 def run_key(system, variant, corpus, s):
-    """What makes two runs interchangeable (for --reuse)."""
-    return json.dumps([system, variant, str(corpus), dataclasses.asdict(s)], sort_keys=True)
+    """What makes two runs interchangeable (for --reuse).
+
+    Every setting is part of the key, so a hierarchical-softmax run never stands
+    in for a negative-sampling one. ``hs`` is left out while it is off: runs
+    cached before the setting existed keep their keys.
+    """
+    settings = dataclasses.asdict(s)
+    if not settings["hs"]:
+        del settings["hs"]
+    return json.dumps([system, variant, str(corpus), settings], sort_keys=True)
+
+
+def loss_name(args):
+    """The output layer in words, for titles."""
+    if not args.hs:
+        return f"negative {args.negative}"
+    return "hierarchical softmax" + (f" + negative {args.negative}" if args.negative else "")
 
 
 def load_cache(path):
@@ -131,14 +172,16 @@ def run_all(args, corpus, available):
                     if system in args.reuse and key in cache:
                         record = dict(cache[key], reused=True)
                     else:
-                        record = common.run_system(
-                            system, s, corpus.path, corpus.tokens, work / variant,
-                            f"{system}-e{epochs}-s{seed}", available[system].get("binary"),
-                            args.timeout)
+                        tag = f"{system}-e{epochs}-s{seed}"
+                        if s.loss != "ns":  # hs vectors and logs beside, not over, ns ones
+                            tag += f"-{s.loss}"
+                        record = run_system(
+                            system, s, corpus.path, corpus.tokens, work / variant, tag,
+                            available[system].get("binary"), args.timeout)
                         record.update(key=key, variant=variant, seed=seed, quality=None,
                                       finished=time.time())
                         if record["error"] is None:
-                            record["quality"] = common.evaluate(
+                            record["quality"] = evaluate_vectors(
                                 Path(record["output"]), args.questions, args.wordsim,
                                 args.restrict_vocab)
                             cache_path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,9 +208,9 @@ def summarize(runs):
     for (variant, system, epochs), rs in groups.items():
         points.append({
             "variant": variant, "system": system, "epochs": epochs, "runs": len(rs),
-            "wall_s": common.median(r["wall_s"] for r in rs),
-            "stall_pct": common.median(r["cpu_stall_pct"] for r in rs),
-            **{m: common.median(r["quality"][m] for r in rs) for m, _ in MEASURES},
+            "wall_s": median(r["wall_s"] for r in rs),
+            "stall_pct": median(r["cpu_stall_pct"] for r in rs),
+            **{m: median(r["quality"][m] for r in rs) for m, _ in MEASURES},
         })
     return points
 
@@ -194,28 +237,27 @@ def frontier_checks(points, peer="gensim"):
 
 def print_tables(points, checks, args, corpus):
     print(f"\n## quality against wall time on {corpus.name} ({corpus.tokens:,} tokens, "
-          f"{args.threads} threads, median of {args.seeds} seeds)\n")
+          f"{loss_name(args)}, {args.threads} threads, median of {args.seeds} seeds)\n")
     rows = []
     for p in sorted(points, key=lambda p: (p["variant"], p["epochs"], p["system"])):
         peer = next((q for q in points if q["system"] == "gensim" and q["epochs"] == p["epochs"]
                      and VARIANTS[q["variant"]][0] == VARIANTS[p["variant"]][0]), None)
-        vs = (f"{p['analogy'] / peer['analogy']:.1%} / "
-              f"{p['ws353_spearman'] / peer['ws353_spearman']:.1%}"
+        vs = (" / ".join(f"{p[m] / peer[m]:.1%}" if peer[m] else "-" for m, _ in MEASURES)
               if peer and p["system"] != "gensim" else None)
-        rows.append([p["variant"], p["system"], p["epochs"], common.fmt(p["wall_s"], ".1f"),
-                     common.fmt(p["analogy"], ".4f"), common.fmt(p["ws353_spearman"], ".4f"),
-                     vs, common.fmt(p["stall_pct"], ".0f")])
-    print(common.markdown_table(["variant", "system", "epochs", "wall s", "analogy", "WS353",
-                                 "vs gensim (analogy / WS353)", "stall %"], rows))
+        rows.append([p["variant"], p["system"], p["epochs"], fmt(p["wall_s"], ".1f"),
+                     fmt(p["analogy"], ".4f"), fmt(p["ws353_spearman"], ".4f"),
+                     vs, fmt(p["stall_pct"], ".0f")])
+    print(markdown_table(["variant", "system", "epochs", "wall s", "analogy", "WS353",
+                          "vs gensim (analogy / WS353)", "stall %"], rows))
     if checks:
         print("\nfrontier: best fastw2v score within each gensim point's wall time\n")
         crow = []
         for c in checks:
-            crow.append([c["variant"], c["peer_epochs"], common.fmt(c["peer_wall_s"], ".1f")]
-                        + [f"{common.fmt(c[m][0], '.4f')} vs {c[m][1]:.4f}" for m, _ in MEASURES]
+            crow.append([c["variant"], c["peer_epochs"], fmt(c["peer_wall_s"], ".1f")]
+                        + [f"{fmt(c[m][0], '.4f')} vs {c[m][1]:.4f}" for m, _ in MEASURES]
                         + ["yes" if c["ok"] else "NO"])
-        print(common.markdown_table(["fastw2v variant", "gensim epochs", "gensim wall s",
-                                     "analogy", "WS353", "at or above"], crow))
+        print(markdown_table(["fastw2v variant", "gensim epochs", "gensim wall s",
+                              "analogy", "WS353", "at or above"], crow))
 
 
 def plot(points, path, title):
@@ -249,8 +291,13 @@ def plot(points, path, title):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    corpus = common.prepare(args.corpus, args.scratch, args.data_dir)
-    available, notes = common.check_systems(args.systems, None)
+    corpus = prepare(args.corpus, args.scratch, args.data_dir)
+    available, notes = check_systems(args.systems, None)
+    for system in list(available):
+        reason = unsupported(system, settings_for(args, "cbow", system, 1, 1))
+        if reason:
+            notes.append(f"{system} skipped: {reason}")
+            del available[system]
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if not available:
@@ -260,15 +307,15 @@ def main(argv=None) -> int:
     points = summarize(runs)
     checks = frontier_checks(points)
     print_tables(points, checks, args, corpus)
-    machine = common.machine_info()
+    machine = machine_info()
     print(f"\nmachine: {machine['cpu']}, {machine['cpu_count']} CPUs")
     if args.png:
-        plot(points, args.png, f"{corpus.name}, {args.threads} threads, median of {args.seeds} "
-                               f"seeds, {machine['cpu']}")
+        plot(points, args.png, f"{corpus.name}, {loss_name(args)}, {args.threads} threads, "
+                               f"median of {args.seeds} seeds, {machine['cpu']}")
     if args.json:
-        common.write_json(args.json, {"corpus": corpus.to_json(), "machine": machine,
-                                      "systems": available, "points": points,
-                                      "checks": checks, "runs": runs})
+        write_json(args.json, {"corpus": corpus.to_json(), "machine": machine,
+                               "systems": available, "points": points,
+                               "checks": checks, "runs": runs})
     return 0 if all(c["ok"] for c in checks) else 2
 
 

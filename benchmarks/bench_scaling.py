@@ -23,7 +23,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as common  # noqa: E402
+# Importing _env sets one BLAS thread for this process, before anything loads numpy.
+from _corpus import prepare  # noqa: E402
+from _env import DEFAULT_DATA_DIR, DEFAULT_SCRATCH  # noqa: E402
+from _report import fmt, markdown_table, median  # noqa: E402
 
 
 def parse_args(argv):
@@ -36,8 +39,8 @@ def parse_args(argv):
     p.add_argument("--threads", type=int, default=2, help="N, compared with 1 (default: 2)")
     p.add_argument("--rounds", type=int, default=5,
                    help="epochs per thread count, alternated (default: 5)")
-    p.add_argument("--scratch", type=Path, default=common.DEFAULT_SCRATCH)
-    p.add_argument("--data-dir", type=Path, default=common.DEFAULT_DATA_DIR)
+    p.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH)
+    p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     args = p.parse_args(argv)
     if args.threads < 2 or args.rounds < 1:
         p.error("--threads must be >= 2 and --rounds >= 1")
@@ -48,7 +51,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from fastw2v import Word2Vec
 
-    corpus = common.prepare(args.corpus, args.scratch, args.data_dir)
+    corpus = prepare(args.corpus, args.scratch, args.data_dir)
     model = Word2Vec(model=args.model, shared_negatives=args.shared_negatives,
                      threads=args.threads, epochs=1)
     model.build_vocab(corpus.path)
@@ -76,11 +79,11 @@ def main(argv=None) -> int:
     name = args.model + (" (shared negatives)" if args.shared_negatives else "")
     print(f"\n## training-phase thread scaling, {name} on {corpus.name}, "
           f"one epoch a run, {args.rounds} rounds\n")
-    rows = [[f"{n} thread{'s' * (n > 1)}", common.fmt(common.median(speeds[n]), ",.0f"),
-             common.fmt(min(speeds[n]), ",.0f"), common.fmt(max(speeds[n]), ",.0f")]
+    rows = [[f"{n} thread{'s' * (n > 1)}", fmt(median(speeds[n]), ",.0f"),
+             fmt(min(speeds[n]), ",.0f"), fmt(max(speeds[n]), ",.0f")]
             for n in (1, args.threads)]
-    print(common.markdown_table(["run", "median words/s", "min", "max"], rows))
-    print(f"\nmedian of the per-round ratios: {common.median(ratios):.2f}x "
+    print(markdown_table(["run", "median words/s", "min", "max"], rows))
+    print(f"\nmedian of the per-round ratios: {median(ratios):.2f}x "
           f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
     return 0
 

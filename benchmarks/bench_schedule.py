@@ -28,7 +28,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as common  # noqa: E402
+# Importing _env sets one BLAS thread for this process, before anything loads numpy.
+from _corpus import prepare  # noqa: E402
+from _env import DEFAULT_DATA_DIR, DEFAULT_SCRATCH  # noqa: E402
+from _report import fmt, markdown_table, median  # noqa: E402
+from _systems import machine_info  # noqa: E402
 
 
 def parse_schedule(text):
@@ -61,12 +65,12 @@ def main(argv=None) -> int:
     p.add_argument("--corpus", default="wiki17m")
     p.add_argument("--seeds", type=int, default=3, help="seeds 1..N (default: 3)")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--scratch", type=Path, default=common.DEFAULT_SCRATCH)
-    p.add_argument("--data-dir", type=Path, default=common.DEFAULT_DATA_DIR)
+    p.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH)
+    p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     args = p.parse_args(argv)
     from fastw2v import Word2Vec
 
-    corpus = common.prepare(args.corpus, args.scratch, args.data_dir)
+    corpus = prepare(args.corpus, args.scratch, args.data_dir)
     base = Word2Vec(threads=args.threads)
     base.build_vocab(corpus.path)
     questions, wordsim = args.data_dir / "questions-words.txt", args.data_dir / "wordsim353.tsv"
@@ -75,7 +79,8 @@ def main(argv=None) -> int:
         scores = []
         for seed in range(1, args.seeds + 1):
             m = Word2Vec(threads=args.threads, seed=seed, **settings)
-            m.vocab, m.corpus = base.vocab, base.corpus  # read once, shared
+            # read once, shared (with the file list that the run's fingerprint records)
+            m.vocab, m.corpus, m._source_files = base.vocab, base.corpus, base._source_files
             m._init_weights()
             m.train()
             analogy, _ = m.wv.evaluate_word_analogies(questions, restrict_vocab=30000)
@@ -84,11 +89,11 @@ def main(argv=None) -> int:
             print(f"[{label} seed {seed}] end alpha {m.config.end_alpha():.5g}: analogy "
                   f"{analogy:.4f}, ws353 {spearman[0]:.4f}", file=sys.stderr, flush=True)
         rows.append([label, f"{m.config.end_alpha():.5g}",
-                     common.fmt(common.median(a for a, _ in scores), ".4f"),
-                     common.fmt(common.median(w for _, w in scores), ".4f")])
+                     fmt(median(a for a, _ in scores), ".4f"),
+                     fmt(median(w for _, w in scores), ".4f")])
     print(f"\n## schedules on {corpus.name}, {args.threads} threads, median of {args.seeds} seeds\n")
-    print(common.markdown_table(["schedule", "end alpha", "analogy", "WS353"], rows))
-    machine = common.machine_info()
+    print(markdown_table(["schedule", "end alpha", "analogy", "WS353"], rows))
+    machine = machine_info()
     print(f"\nmachine: {machine['cpu']}, {machine['cpu_count']} CPUs")
     return 0
 

@@ -28,7 +28,13 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as common  # noqa: E402
+# Importing _env sets one BLAS thread for this process, before anything loads numpy.
+from _corpus import (  # noqa: E402
+    NAMED_CORPORA, Corpus, head_tokens, iter_token_chunks, prepare, write_head)
+from _env import BENCH_DIR, DEFAULT_DATA_DIR, DEFAULT_SCRATCH, child_env  # noqa: E402
+from _report import fmt, markdown_table, median, write_json  # noqa: E402
+from _systems import Settings, check_systems, machine_info, run_system  # noqa: E402
+from _timing import run_timed  # noqa: E402
 
 WARMUP_TOKENS = 20_000
 PEERS = ("gensim", "fasttext", "word2vec.c")
@@ -36,7 +42,7 @@ PEERS = ("gensim", "fasttext", "word2vec.c")
 
 def default_corpus(scratch: Path) -> Path:
     """PTB beside the project root when present, else a generated corpus."""
-    ptb = common.DEFAULT_DATA_DIR / common.NAMED_CORPORA["ptb"]
+    ptb = DEFAULT_DATA_DIR / NAMED_CORPORA["ptb"]
     if ptb.is_file():
         return ptb
     return write_zipf_corpus(scratch / "zipf_topics_1000000.txt")
@@ -119,9 +125,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-warmup", dest="warmup", action="store_false",
                    help="skip the untimed fastw2v warm-up run (JIT compilation)")
     p.add_argument("--json", type=Path, default=None, help="write the results to this JSON file")
-    p.add_argument("--scratch", type=Path, default=common.DEFAULT_SCRATCH,
+    p.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH,
                    help="folder for generated corpora, vectors and logs (default: %(default)s)")
-    p.add_argument("--data-dir", type=Path, default=common.DEFAULT_DATA_DIR,
+    p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
                    help="folder of the named corpora (default: %(default)s)")
     p.add_argument("--word2vec-bin", default=None, help="path of the word2vec.c binary")
     p.add_argument("--timeout", type=float, default=3600,
@@ -153,12 +159,12 @@ def reference_child(argv: list[str]) -> int:
 
     t1 = time.perf_counter()
     counts = Counter()
-    for tokens in common.iter_token_chunks(Path(spec["corpus"])):
+    for tokens in iter_token_chunks(Path(spec["corpus"])):
         counts.update(tokens)
     vocab = sorted((w for w, c in counts.items() if c >= spec["min_count"]),
                    key=lambda w: (-counts[w], w))
     word_to_id = {w: i for i, w in enumerate(vocab)}
-    words = common.head_tokens(Path(spec["corpus"]), spec["ref_tokens"])
+    words = head_tokens(Path(spec["corpus"]), spec["ref_tokens"])
     ids = np.array([word_to_id[w] for w in words if w in word_to_id], dtype=np.int64)
     contexts, target = ref.create_contexts_target(ids, spec["window"])
     np.random.seed(spec["seed"])  # the book's global-state randomness
@@ -196,7 +202,7 @@ def _accepted(function, **kwargs) -> dict:
     return {k: v for k, v in kwargs.items() if k in params}
 
 
-def run_reference(args, corpus: common.Corpus, work_dir: Path) -> dict:
+def run_reference(args, corpus: Corpus, work_dir: Path) -> dict:
     """Run ``reference_child`` as a timed child; return its record."""
     report = work_dir / "reference.report.json"
     report.unlink(missing_ok=True)
@@ -205,11 +211,11 @@ def run_reference(args, corpus: common.Corpus, work_dir: Path) -> dict:
             "epochs": args.ref_epochs, "batch_size": args.ref_batch_size,
             "optimizer": args.ref_optimizer, "lr": args.ref_lr, "seed": args.seed,
             "report": str(report)}
-    code = (f"import sys; sys.path.insert(0, {str(common.BENCH_DIR)!r}); "
+    code = (f"import sys; sys.path.insert(0, {str(BENCH_DIR)!r}); "
             "import bench_throughput as b; sys.exit(b.reference_child(sys.argv[1:]))")
-    result = common.run_timed([sys.executable, "-c", code, json.dumps(spec)],
-                              common.child_env("reference", 1), work_dir / "reference.log",
-                              args.timeout)
+    result = run_timed([sys.executable, "-c", code, json.dumps(spec)],
+                       child_env("reference", 1), work_dir / "reference.log",
+                       args.timeout)
     record = {"system": "reference", **result, "error": None}
     if result["returncode"] != 0 or not report.exists():
         log = (work_dir / "reference.log").read_text(errors="replace").strip().splitlines()
@@ -224,22 +230,22 @@ def run_reference(args, corpus: common.Corpus, work_dir: Path) -> dict:
 # ---------------------------------------------------------------- main
 
 
-def run_trainer_systems(args, corpus: common.Corpus, systems: list[str], available: dict,
+def run_trainer_systems(args, corpus: Corpus, systems: list[str], available: dict,
                         work_dir: Path) -> dict:
     """Timed runs of fastw2v and the peers on the whole corpus; medians per system."""
-    s = common.Settings(model=args.model, dim=args.dim, window=args.window,
-                        negative=args.negative, sample=args.sample, min_count=args.min_count,
-                        epochs=args.epochs, threads=args.threads, alpha=args.alpha,
-                        seed=args.seed)
+    s = Settings(model=args.model, dim=args.dim, window=args.window,
+                 negative=args.negative, sample=args.sample, min_count=args.min_count,
+                 epochs=args.epochs, threads=args.threads, alpha=args.alpha,
+                 seed=args.seed)
     if args.warmup and "fastw2v" in systems:
-        head = common.write_head(corpus.path, args.scratch / "warmup.txt", WARMUP_TOKENS)
-        common.run_system("fastw2v", dataclasses.replace(s, min_count=1), head, WARMUP_TOKENS,
-                          work_dir, "warmup", timeout=args.timeout)
+        head = write_head(corpus.path, args.scratch / "warmup.txt", WARMUP_TOKENS)
+        run_system("fastw2v", dataclasses.replace(s, min_count=1), head, WARMUP_TOKENS,
+                   work_dir, "warmup", timeout=args.timeout)
     runs: dict[str, list[dict]] = {name: [] for name in systems}
     for _ in range(args.repeats):
         for name in systems:
-            record = common.run_system(name, s, corpus.path, corpus.tokens, work_dir, name,
-                                       available[name].get("binary"), args.timeout)
+            record = run_system(name, s, corpus.path, corpus.tokens, work_dir, name,
+                                available[name].get("binary"), args.timeout)
             runs[name].append(record)
             print(f"{name}: " + (f"FAILED {record['error']}" if record["error"] else
                                  f"{record['wall_s']:.2f} s"), file=sys.stderr, flush=True)
@@ -249,15 +255,15 @@ def run_trainer_systems(args, corpus: common.Corpus, systems: list[str], availab
         train = [r["phases"].get("train") for r in ok]
         results[name] = {
             "words": corpus.tokens * args.epochs,
-            "wall_s": common.median(r["wall_s"] for r in ok),
-            "words_per_sec_command": common.median(r["words_per_sec"] for r in ok),
-            "train_s": common.median(train),
-            "words_per_sec": common.median(corpus.tokens * args.epochs / t
-                                           for t in train if t),
-            "self_reported": {key: common.median(r["self_report"].get(key) for r in ok)
+            "wall_s": median(r["wall_s"] for r in ok),
+            "words_per_sec_command": median(r["words_per_sec"] for r in ok),
+            "train_s": median(train),
+            "words_per_sec": median(corpus.tokens * args.epochs / t
+                                    for t in train if t),
+            "self_reported": {key: median(r["self_report"].get(key) for r in ok)
                               for key in ("words_per_sec", "train_words_per_sec")},
-            "peak_rss_mib": common.median(r["peak_rss_mib"] for r in ok),
-            "phases": {k: common.median(r["phases"].get(k) for r in ok)
+            "peak_rss_mib": median(r["peak_rss_mib"] for r in ok),
+            "phases": {k: median(r["phases"].get(k) for r in ok)
                        for k in dict.fromkeys(k for r in ok for k in r["phases"])},
             "errors": [r["error"] for r in records if r["error"]],
             "runs": records,
@@ -265,7 +271,7 @@ def run_trainer_systems(args, corpus: common.Corpus, systems: list[str], availab
     return results
 
 
-def print_table(args, corpus: common.Corpus, results: dict) -> None:
+def print_table(args, corpus: Corpus, results: dict) -> None:
     headers = ["system", "words trained", "wall s", "words/s (command)", "train s",
                "words/s (train loop)", "fastw2v/x (train loop)", "peak RSS MiB"]
     base = (results.get("fastw2v") or {}).get("words_per_sec")
@@ -276,14 +282,14 @@ def print_table(args, corpus: common.Corpus, results: dict) -> None:
             continue
         words = r.get("processed_words", r.get("words"))
         ratio = base / r["words_per_sec"] if base and r.get("words_per_sec") else None
-        rows.append([name, common.fmt(words, ",d"), common.fmt(r["wall_s"], ".2f"),
-                     common.fmt(r.get("words_per_sec_command"), ",.0f"),
-                     common.fmt(r.get("train_s"), ".2f"), common.fmt(r.get("words_per_sec"), ",.0f"),
-                     common.fmt(ratio, ".1f"), common.fmt(r["peak_rss_mib"], ".0f")])
+        rows.append([name, fmt(words, ",d"), fmt(r["wall_s"], ".2f"),
+                     fmt(r.get("words_per_sec_command"), ",.0f"),
+                     fmt(r.get("train_s"), ".2f"), fmt(r.get("words_per_sec"), ",.0f"),
+                     fmt(ratio, ".1f"), fmt(r["peak_rss_mib"], ".0f")])
     print(f"\n## throughput, {args.model} on {corpus.name} ({corpus.tokens:,} tokens; dim "
           f"{args.dim}, window {args.window}, negative {args.negative}, sample {args.sample:g}, "
           f"min_count {args.min_count}, threads {args.threads}, {args.epochs} epoch(s))\n")
-    print(common.markdown_table(headers, rows))
+    print(markdown_table(headers, rows))
 
 
 def notes_for(args) -> list[str]:
@@ -306,10 +312,10 @@ def notes_for(args) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     source = args.corpus or str(default_corpus(args.scratch))
-    corpus = common.prepare(source, args.scratch, args.data_dir)
+    corpus = prepare(source, args.scratch, args.data_dir)
     work_dir = args.scratch / "runs" / "throughput"
     wanted = ["fastw2v"] + (list(PEERS) if args.peers else [])
-    available, notes = common.check_systems(wanted, args.word2vec_bin)
+    available, notes = check_systems(wanted, args.word2vec_bin)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     systems = [name for name in wanted if name in available]
@@ -331,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     notes = notes_for(args) + notes
     print("\nnotes:\n" + "\n".join(f"- {n}" for n in notes))
     if args.json:
-        common.write_json(args.json, {
+        write_json(args.json, {
             "fastw2v": fast, "reference": ref, "ratio": ratio, "ratio_command": ratio_command,
             "settings": {"corpus": corpus.to_json(), "model": args.model, "dim": args.dim,
                          "window": args.window, "negative": args.negative,
@@ -342,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
                                        "batch_size": args.ref_batch_size,
                                        "optimizer": args.ref_optimizer, "lr": args.ref_lr}},
             "peers": {name: results[name] for name in PEERS if name in results},
-            "systems": available, "machine": common.machine_info(), "notes": notes})
+            "systems": available, "machine": machine_info(), "notes": notes})
     return 0 if ref.get("words_per_sec") else 1
 
 

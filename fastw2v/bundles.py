@@ -89,7 +89,7 @@ code_len : ndarray of int32, shape (V,)
     (:class:`fastw2v.huffman.HuffmanTree`); shape (1, 1) and (1,) without it.
 """
 
-Settings = namedtuple("Settings", ["model", "window", "negative", "hs", "seed"])
+Settings = namedtuple("Settings", ["model", "window", "negative", "hs", "hot_from", "seed"])
 Settings.__doc__ = """Integer settings of the run, fixed for a whole :meth:`~fastw2v.word2vec.Word2Vec.train`.
 
 Attributes
@@ -104,6 +104,10 @@ negative : int
     Negatives per positive; 0 turns negative sampling off.
 hs : int
     1 to train hierarchical softmax too (or alone, with ``negative`` 0).
+hot_from : int
+    Inner nodes from this id up (the heaviest, nearest the root) are read
+    and written in each thread's own copy, :attr:`Scratch.hot`
+    (:class:`fastw2v.word2vec.KernelCall` merges the copies between calls).
 seed : int64
     The run seed, as the int64 with the seed's bits; each block derives its
     random stream from it (:func:`fastw2v.rng.seed_stream`).
@@ -126,7 +130,7 @@ total_words : float
     Corpus positions of the whole run (all epochs).
 """
 
-Scratch = namedtuple("Scratch", ["buf", "negs", "hidden", "grad", "scores"])
+Scratch = namedtuple("Scratch", ["buf", "negs", "hidden", "grad", "scores", "hot"])
 Scratch.__doc__ = """Per-thread scratch, preallocated outside the parallel loop.
 
 The driver allocates every field with a leading axis of B blocks, each
@@ -148,6 +152,9 @@ grad : ndarray of float32, shape (>= dim,)
 scores : ndarray of float32, shape (>= max(negative + 1, L),)
     Scores of one example (:func:`fastw2v.kernels.ns_update`,
     :func:`fastw2v.kernels.hs_update`: the negatives, or the Huffman path).
+hot : ndarray of float32, shape (K, dim)
+    The thread's own copy of the ``K`` hottest inner nodes of hierarchical
+    softmax (ids ``Settings.hot_from`` and up).
 """
 
 Outputs = namedtuple("Outputs", ["loss", "examples", "kept"])
@@ -181,4 +188,4 @@ def thread_part(scratch, b):
         Views of row ``b`` of every field (nothing is copied).
     """
     return Scratch(buf=scratch.buf[b], negs=scratch.negs[b], hidden=scratch.hidden[b],
-                   grad=scratch.grad[b], scores=scratch.scores[b])
+                   grad=scratch.grad[b], scores=scratch.scores[b], hot=scratch.hot[b])

@@ -67,7 +67,7 @@ INIT_SETTINGS = {"threads", "epochs", "alpha", "min_alpha"}
 @click.option("--threads", type=int, default=None,
               help="Worker threads [default: all cores].")
 @click.option("--alpha", type=float, default=None,
-              help="Starting learning rate [default: 0.05 cbow, 0.025 skipgram].")
+              help="Starting learning rate [default: 0.05 cbow (0.025 with --hs), 0.025 skipgram].")
 @click.option("--min-alpha", type=float, default=None,
               help="Final learning rate [default: the schedule's, see README].")
 @click.option("--seed", type=int, default=default("seed"), show_default=True,

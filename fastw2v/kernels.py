@@ -195,7 +195,7 @@ def ns_update(h, syn1, target, negs, lr, grad, scores):
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def hs_update(h, nodes, points, codes, length, lr, grad, scores):
+def hs_update(h, nodes, hot, hot_from, points, codes, length, lr, grad, scores):
     """One hierarchical-softmax SGD step: the binary decisions on the target's path.
 
     The probability of the target is the product over its path of
@@ -210,6 +210,11 @@ def hs_update(h, nodes, points, codes, length, lr, grad, scores):
         Hidden vector (read only).
     nodes : ndarray of float32, shape (V - 1, dim)
         Inner-node vectors; the path's rows are updated in place.
+    hot : ndarray of float32, shape (V - 1 - hot_from, dim)
+        This thread's own copy of the nodes ``hot_from`` and above, the
+        heaviest (nearest the root), read and written instead of ``nodes``
+        (see :class:`fastw2v.word2vec.KernelCall`).
+    hot_from : int
     points : ndarray of int32, shape (>= length,)
     codes : ndarray of uint8, shape (>= length,)
         The target's path, root first (:mod:`fastw2v.huffman`).
@@ -229,13 +234,22 @@ def hs_update(h, nodes, points, codes, length, lr, grad, scores):
     for k in range(length):
         node = points[k]
         f = np.float32(0.0)
-        for d in range(dim):
-            f += h[d] * nodes[node, d]
+        if node >= hot_from:
+            node -= hot_from
+            for d in range(dim):
+                f += h[d] * hot[node, d]
+        else:
+            for d in range(dim):
+                f += h[d] * nodes[node, d]
         scores[k] = f
     loss = 0.0
     for k in range(length):
         label = np.float32(1.0) - np.float32(codes[k])
-        l, _ = logistic_step(h, nodes, points[k], label, scores[k], lr, grad)
+        node = points[k]
+        if node >= hot_from:
+            l, _ = logistic_step(h, hot, node - hot_from, label, scores[k], lr, grad)
+        else:
+            l, _ = logistic_step(h, nodes, node, label, scores[k], lr, grad)
         loss += l
     return loss
 
@@ -246,7 +260,8 @@ def output_update(h, target, negs, lr, grad, scores, syn1, nodes, tables_rows, u
 
     With both the gradients are summed (as gensim does): each layer adds
     its part of ``-lr ∂L/∂h`` to ``grad`` from the same ``h``.
-    ``tables_rows`` is ``(points, codes, code_len)``, ``use`` is
+    ``tables_rows`` is ``(points, codes, code_len, hot, hot_from)`` (the paths
+    and this thread's copy of the hottest nodes), ``use`` is
     ``(negative > 0, hs)``: read from the bundles once per window by the
     caller (see :mod:`fastw2v.bundles` on reading fields inside loops).
     """
@@ -254,9 +269,9 @@ def output_update(h, target, negs, lr, grad, scores, syn1, nodes, tables_rows, u
     if use[0]:
         loss += ns_update(h, syn1, target, negs, lr, grad, scores)
     if use[1]:
-        points, codes, code_len = tables_rows
-        loss += hs_update(h, nodes, points[target], codes[target], code_len[target], lr, grad,
-                          scores)
+        points, codes, code_len, hot, hot_from = tables_rows
+        loss += hs_update(h, nodes, hot, hot_from, points[target], codes[target],
+                          code_len[target], lr, grad, scores)
     return loss
 
 
@@ -300,7 +315,7 @@ def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
         Loss and number of examples (0 when the context is empty).
     """
     syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
-    paths = (tables.points, tables.codes, tables.code_len)
+    paths = (tables.points, tables.codes, tables.code_len, scratch.hot, settings.hot_from)
     use = (settings.negative > 0, settings.hs != 0)
     h, grad, scores = scratch.hidden, scratch.grad, scratch.scores
     dim = syn0.shape[1]
@@ -357,7 +372,7 @@ def skipgram_window(settings, weights, tables, words, j, lo, hi, negs, lr, scrat
         Loss and number of (centre, context) pairs.
     """
     syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
-    paths = (tables.points, tables.codes, tables.code_len)
+    paths = (tables.points, tables.codes, tables.code_len, scratch.hot, settings.hot_from)
     use = (settings.negative > 0, settings.hs != 0)
     grad, scores = scratch.grad, scratch.scores
     dim = syn0.shape[1]
@@ -406,7 +421,7 @@ def skipgram_shared_window(settings, weights, tables, words, j, lo, hi, negs, lr
         Loss and number of (context, centre) pairs.
     """
     syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
-    paths = (tables.points, tables.codes, tables.code_len)
+    paths = (tables.points, tables.codes, tables.code_len, scratch.hot, settings.hot_from)
     use = (settings.negative > 0, settings.hs != 0)
     grad, scores = scratch.grad, scratch.scores
     dim = syn0.shape[1]
@@ -520,7 +535,7 @@ def plan_window(settings, weights, tables, words, j, n, negs, state):
         if ns:
             prefetch_row(syn1, words[j])
         if hs:
-            prefetch_path(nodes, tables, words[j])
+            prefetch_path(nodes, tables, words[j], settings.hot_from)
     else:
         rows = hi - lo - 1
         prefetch_row(syn0, words[j])
@@ -528,7 +543,7 @@ def plan_window(settings, weights, tables, words, j, n, negs, state):
             if ns:
                 prefetch_row(syn1, words[k])
             if hs and k != j:
-                prefetch_path(nodes, tables, words[k])
+                prefetch_path(nodes, tables, words[k], settings.hot_from)
     if ns:
         state = fill_negatives(state, tables, negs, rows)
         for r in range(rows):
@@ -538,15 +553,17 @@ def plan_window(settings, weights, tables, words, j, n, negs, state):
 
 
 @njit(cache=True, inline="always")
-def prefetch_path(nodes, tables, w):
-    """Prefetch the inner-node rows of word ``w``'s Huffman path.
+def prefetch_path(nodes, tables, w, hot_from):
+    """Prefetch the inner-node rows of word ``w``'s Huffman path below the hot ones.
 
-    The root's few levels are in cache anyway; the deeper nodes of a rare
-    word are scattered over the matrix like any output row.
+    The hot nodes near the root are in the thread's own copy, in cache; the
+    deeper nodes of a rare word are scattered over the matrix like any
+    output row.
     """
     points = tables.points
     for d in range(tables.code_len[w]):
-        prefetch_row(nodes, points[w, d])
+        if points[w, d] < hot_from:
+            prefetch_row(nodes, points[w, d])
 
 
 @njit(cache=True)
@@ -781,8 +798,10 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr, nodes=None, tr
     longest = paths[0].shape[1]
     scratch = Scratch(buf=words, negs=negs[None], hidden=np.zeros(dim, dtype=np.float32),
                       grad=np.zeros(dim, dtype=np.float32),
-                      scores=np.zeros(max(negs.shape[1] + 1, longest), dtype=np.float32))
-    settings = Settings(model=code, window=len(words), negative=negs.shape[1], hs=int(hs), seed=0)
+                      scores=np.zeros(max(negs.shape[1] + 1, longest), dtype=np.float32),
+                      hot=np.zeros((0, dim), dtype=np.float32))
+    settings = Settings(model=code, window=len(words), negative=negs.shape[1], hs=int(hs),
+                        hot_from=nodes.shape[0], seed=0)
     tables = Tables(threshold=np.zeros(1, np.uint32), alias=np.zeros(1, np.int32),
                     points=paths[0], codes=paths[1], code_len=paths[2])
     loss, _ = window_step(settings, Weights(syn0=syn0, syn1=syn1, nodes=nodes), tables, words,

@@ -181,11 +181,17 @@ def test_hs_update_is_minus_lr_times_the_gradient_of_the_path_loss():
     expected = layer.forward(h[None].astype(np.float64), np.array([w]))
     dh = layer.backward()[0]
     lr = np.float32(1e-3)
-    nodes, grad = w_hs.copy(), np.zeros(DIM, np.float32)
-    scores = np.zeros(tree.points.shape[1], np.float32)
-    loss = hs_update(h, nodes, tree.points[w], tree.codes[w], tree.lengths[w], lr, grad, scores)
-    assert loss == pytest.approx(expected, rel=1e-5)
-    np.testing.assert_allclose(grad, -lr * dh, rtol=1e-4, atol=1e-8)
-    # float32 rows moved by ~1e-4: their difference is good to ~1e-7
-    np.testing.assert_allclose(nodes - w_hs, -lr * layer.grads[0], rtol=0, atol=1e-7)
+    # the nodes from `hot_from` up are read and written in a thread's own copy
+    for hot_from in (w_hs.shape[0], w_hs.shape[0] - 4, 0):
+        nodes, grad = w_hs.copy(), np.zeros(DIM, np.float32)
+        hot = nodes[hot_from:].copy()
+        scores = np.zeros(tree.points.shape[1], np.float32)
+        loss = hs_update(h, nodes, hot, hot_from, tree.points[w], tree.codes[w], tree.lengths[w],
+                         lr, grad, scores)
+        assert np.array_equal(nodes[hot_from:], w_hs[hot_from:])  # only the copy moved there
+        nodes[hot_from:] = hot
+        assert loss == pytest.approx(expected, rel=1e-5)
+        np.testing.assert_allclose(grad, -lr * dh, rtol=1e-4, atol=1e-8)
+        # float32 rows moved by ~1e-4: their difference is good to ~1e-7
+        np.testing.assert_allclose(nodes - w_hs, -lr * layer.grads[0], rtol=0, atol=1e-7)
     assert np.abs(nodes - w_hs).max() > 1e-5

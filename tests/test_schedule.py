@@ -86,3 +86,15 @@ def test_default_schedule_does_not_depend_on_the_thread_count():
     assert TrainConfig(epochs=7, min_alpha=0.0001).end_alpha() == 0.0001
     # a train() call of other epochs than configured ends by its own count
     assert TrainConfig(epochs=5).end_alpha(1) == 0.025
+
+
+def test_hierarchical_softmax_defaults():
+    from fastw2v.config import HS_CBOW_ALPHA, HS_END_FRACTION, TrainConfig
+
+    hs = TrainConfig(model="cbow", hs=True, negative=0, epochs=5)
+    assert hs.start_alpha == HS_CBOW_ALPHA == 0.025
+    assert hs.end_alpha() == pytest.approx(0.025 * HS_END_FRACTION)
+    both = TrainConfig(model="cbow", hs=True, epochs=5)  # with negative sampling: its schedule
+    assert both.start_alpha == 0.025 and both.end_alpha() == pytest.approx(0.025 / 6)
+    assert TrainConfig(model="skipgram", hs=True, negative=0).start_alpha == 0.025
+    assert TrainConfig(model="cbow", hs=True, negative=0, alpha=0.05, min_alpha=0.01).end_alpha() == 0.01

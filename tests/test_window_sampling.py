@@ -36,7 +36,8 @@ def bundles(model, negative, hs):
         tree = tree._replace(points=np.zeros((1, 1), np.int32), codes=np.zeros((1, 1), np.uint8),
                              lengths=np.zeros(1, np.int32))
     table = UnigramTable(counts)
-    settings = Settings(model=model, window=WINDOW, negative=negative, hs=int(hs), seed=0)
+    settings = Settings(model=model, window=WINDOW, negative=negative, hs=int(hs),
+                        hot_from=V - 1, seed=0)
     weights = Weights(syn0=np.zeros((V, DIM), np.float32),
                       syn1=np.zeros((V, DIM), np.float32) if negative else stand_in,
                       nodes=np.zeros((V - 1, DIM), np.float32) if hs else stand_in)

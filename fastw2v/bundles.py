@@ -89,7 +89,8 @@ code_len : ndarray of int32, shape (V,)
     (:class:`fastw2v.huffman.HuffmanTree`); shape (1, 1) and (1,) without it.
 """
 
-Settings = namedtuple("Settings", ["model", "window", "negative", "hs", "hot_from", "seed"])
+Settings = namedtuple("Settings", ["model", "window", "negative", "hs", "hot_from", "hot_rows",
+                                   "seed"])
 Settings.__doc__ = """Integer settings of the run, fixed for a whole :meth:`~fastw2v.word2vec.Word2Vec.train`.
 
 Attributes
@@ -108,6 +109,11 @@ hot_from : int
     Inner nodes from this id up (the heaviest, nearest the root) are read
     and written in each thread's own copy, :attr:`Scratch.hot`
     (:class:`fastw2v.word2vec.KernelCall` merges the copies between calls).
+hot_rows : int
+    Rows of ``syn0`` and ``syn1`` below this id (the most frequent words:
+    the vocabulary is sorted by count) are read and written in each
+    thread's own copies, :attr:`Scratch.hot_syn0` and :attr:`Scratch.hot_syn1`
+    (merged between calls by :mod:`fastw2v.replicas`).
 seed : int64
     The run seed, as the int64 with the seed's bits; each block derives its
     random stream from it (:func:`fastw2v.rng.seed_stream`).
@@ -130,7 +136,8 @@ total_words : float
     Corpus positions of the whole run (all epochs).
 """
 
-Scratch = namedtuple("Scratch", ["buf", "negs", "hidden", "grad", "scores", "hot"])
+Scratch = namedtuple("Scratch", ["buf", "negs", "hidden", "grad", "scores", "hot", "hot_syn0",
+                                 "hot_syn1"])
 Scratch.__doc__ = """Per-thread scratch, preallocated outside the parallel loop.
 
 The driver allocates every field with a leading axis of B blocks, each
@@ -155,6 +162,10 @@ scores : ndarray of float32, shape (>= max(negative + 1, L),)
 hot : ndarray of float32, shape (K, dim)
     The thread's own copy of the ``K`` hottest inner nodes of hierarchical
     softmax (ids ``Settings.hot_from`` and up).
+hot_syn0, hot_syn1 : ndarray of float32, shape (R, dim)
+    The thread's own copies of rows ``0:R`` of ``syn0`` and of ``syn1``,
+    ``R = Settings.hot_rows`` (``syn1``'s has 0 rows without negative
+    sampling).
 """
 
 Outputs = namedtuple("Outputs", ["loss", "examples", "kept"])
@@ -188,4 +199,5 @@ def thread_part(scratch, b):
         Views of row ``b`` of every field (nothing is copied).
     """
     return Scratch(buf=scratch.buf[b], negs=scratch.negs[b], hidden=scratch.hidden[b],
-                   grad=scratch.grad[b], scores=scratch.scores[b], hot=scratch.hot[b])
+                   grad=scratch.grad[b], scores=scratch.scores[b], hot=scratch.hot[b],
+                   hot_syn0=scratch.hot_syn0[b], hot_syn1=scratch.hot_syn1[b])

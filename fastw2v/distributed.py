@@ -202,9 +202,11 @@ def _train_round(run, shard, update, start_fraction, end_fraction, words_before,
     for name, (rows, values) in update.items():
         replica[name][rows] = values
     if state["kernel"] is None or state["kernel"].schedule.total_words != total_words:
+        # one call trains the whole round: threads' copies of the frequent rows
+        # would stay apart that long, so a worker's threads share every row
         state["kernel"] = KernelCall(cfg, state["counts"], corpus, replica["syn0"],
                                      replica.get("syn1neg"), replica.get("syn1"),
-                                     alpha, min_alpha, total_words)
+                                     alpha, min_alpha, total_words, copy_rows=False)
     n = len(corpus)
     start, end = int(round(start_fraction * n)), int(round(end_fraction * n))
     before = {name: matrix.copy() for name, matrix in replica.items()}

@@ -33,7 +33,12 @@ Concurrency. :func:`train_range` splits a range of the corpus into one block
 per thread (``prange``). Every thread reads and writes ``syn0`` and ``syn1``
 in place without locks: this is Hogwild (Recht et al., 2011), the intended
 and only race; with sparse updates, colliding writes are rare and cost a
-little noise, not correctness. Everything else a thread touches (its random
+little noise, not correctness. The exception are the rows that every
+thread writes all the time, those of the most frequent words
+(``Settings.hot_rows``) and the inner nodes next to the root
+(``Settings.hot_from``): each thread reads and writes its own copies in
+:class:`~fastw2v.bundles.Scratch`, merged between calls
+(:mod:`fastw2v.replicas`). Everything else a thread touches (its random
 state, and its window buffer, negatives, ``h`` and ``grad`` in
 :class:`~fastw2v.bundles.Scratch`) is its own: a scalar, or its preallocated
 row of each scratch array (:func:`~fastw2v.bundles.thread_part`). With one
@@ -52,8 +57,8 @@ cross-thread write per window and makes reading a bundle's fields cheap.
 False sharing. Each thread's scratch starts 128 bytes from the next
 thread's, not 64 (:data:`fastw2v.word2vec.CACHE_LINE`): Intel cores fetch
 lines in pairs. That took two threads from 1.19x to 1.41x one thread on
-wiki17m CBOW. The rest of the gap is the shared matrices: frequent words'
-rows are written by both cores (benchmarks/README.md, "Thread scaling").
+wiki17m CBOW. Copies of the frequent words' rows took skip-gram from 1.40x
+to 1.80x; CBOW stays at 1.5x (benchmarks/README.md, "Thread scaling").
 
 Memory. With a vocabulary of tens of thousands of words the matrices
 outgrow the caches and every window waits on a dozen scattered rows. Three
@@ -128,7 +133,7 @@ def logistic_step(h, rows, w, label, f, lr, grad):
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def ns_update(h, syn1, target, negs, lr, grad, scores):
+def ns_update(h, syn1, hot, hot_rows, target, negs, lr, grad, scores):
     """One negative-sampling SGD step: the positive word and its negatives.
 
     All scores are computed first, from the rows as they were: the dot
@@ -143,6 +148,11 @@ def ns_update(h, syn1, target, negs, lr, grad, scores):
         Hidden vector (read only).
     syn1 : ndarray of float32, shape (V, dim)
         Output vectors; rows ``target`` and ``negs`` are updated in place.
+    hot : ndarray of float32, shape (hot_rows, dim)
+        This thread's own copy of rows ``0:hot_rows`` of ``syn1`` (the most
+        frequent words), read and written instead of them
+        (:mod:`fastw2v.replicas`).
+    hot_rows : int
     target : int
         The word to predict (label 1).
     negs : ndarray of int32, shape (negative,)
@@ -164,11 +174,13 @@ def ns_update(h, syn1, target, negs, lr, grad, scores):
     n = negs.shape[0] + 1
     for k in range(n):
         w = target if k == 0 else negs[k - 1]
+        rows = hot if w < hot_rows else syn1
         f = np.float32(0.0)
         for d in range(dim):
-            f += h[d] * syn1[w, d]
+            f += h[d] * rows[w, d]
         scores[k] = f
-    loss, _ = logistic_step(h, syn1, target, np.float32(1.0), scores[0], lr, grad)
+    rows = hot if target < hot_rows else syn1
+    loss, _ = logistic_step(h, rows, target, np.float32(1.0), scores[0], lr, grad)
     for k in range(1, n):
         w = negs[k - 1]
         if w == target:
@@ -178,17 +190,18 @@ def ns_update(h, syn1, target, negs, lr, grad, scores):
         # example found it, or the input rows would take an extra g' g h.
         # Rare (about negative**2 / 2 / V of the examples), so the earlier
         # draws' g (kept in scores once used) are taken off the row only then.
+        rows = hot if w < hot_rows else syn1
         prior = np.float32(0.0)
         for k2 in range(1, k):
             if negs[k2 - 1] == w:
                 prior += scores[k2]
         if prior != 0:
             for d in range(dim):
-                syn1[w, d] -= prior * h[d]
-        l, g = logistic_step(h, syn1, w, np.float32(0.0), scores[k], lr, grad)
+                rows[w, d] -= prior * h[d]
+        l, g = logistic_step(h, rows, w, np.float32(0.0), scores[k], lr, grad)
         if prior != 0:
             for d in range(dim):
-                syn1[w, d] += prior * h[d]
+                rows[w, d] += prior * h[d]
         loss += l
         scores[k] = g
     return loss
@@ -255,19 +268,21 @@ def hs_update(h, nodes, hot, hot_from, points, codes, length, lr, grad, scores):
 
 
 @njit(cache=True, inline="always")
-def output_update(h, target, negs, lr, grad, scores, syn1, nodes, tables_rows, use):
+def output_update(h, target, negs, lr, grad, scores, syn1, nodes, tables_rows, hot_out, use):
     """The output layers' step for hidden ``h`` and ``target``: negative sampling, HS, or both.
 
     With both the gradients are summed (as gensim does): each layer adds
     its part of ``-lr ∂L/∂h`` to ``grad`` from the same ``h``.
     ``tables_rows`` is ``(points, codes, code_len, hot, hot_from)`` (the paths
-    and this thread's copy of the hottest nodes), ``use`` is
-    ``(negative > 0, hs)``: read from the bundles once per window by the
-    caller (see :mod:`fastw2v.bundles` on reading fields inside loops).
+    and this thread's copy of the hottest nodes), ``hot_out`` is
+    ``(hot_syn1, hot_rows)`` (this thread's copy of the most frequent words'
+    output rows), ``use`` is ``(negative > 0, hs)``: read from the bundles
+    once per window by the caller (see :mod:`fastw2v.bundles` on reading
+    fields inside loops).
     """
     loss = 0.0
     if use[0]:
-        loss += ns_update(h, syn1, target, negs, lr, grad, scores)
+        loss += ns_update(h, syn1, hot_out[0], hot_out[1], target, negs, lr, grad, scores)
     if use[1]:
         points, codes, code_len, hot, hot_from = tables_rows
         loss += hs_update(h, nodes, hot, hot_from, points[target], codes[target],
@@ -316,6 +331,8 @@ def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     """
     syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
     paths = (tables.points, tables.codes, tables.code_len, scratch.hot, settings.hot_from)
+    hot_rows, hot_syn0 = settings.hot_rows, scratch.hot_syn0
+    hot_out = (scratch.hot_syn1, hot_rows)
     use = (settings.negative > 0, settings.hs != 0)
     h, grad, scores = scratch.hidden, scratch.grad, scratch.scores
     dim = syn0.shape[1]
@@ -326,20 +343,23 @@ def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     for k in range(lo, hi):
         if k != j:
             c = words[k]
+            rows = hot_syn0 if c < hot_rows else syn0
             for d in range(dim):
-                h[d] += syn0[c, d]
+                h[d] += rows[c, d]
             count += 1
     if count == 0:
         return 0.0, 0
     inv = np.float32(1.0) / np.float32(count)
     for d in range(dim):
         h[d] *= inv
-    loss = output_update(h, words[j], negs[0], lr, grad, scores, syn1, nodes, paths, use)
+    loss = output_update(h, words[j], negs[0], lr, grad, scores, syn1, nodes, paths, hot_out,
+                         use)
     for k in range(lo, hi):
         if k != j:
             c = words[k]
+            rows = hot_syn0 if c < hot_rows else syn0
             for d in range(dim):
-                syn0[c, d] += grad[d]
+                rows[c, d] += grad[d]
     return loss, 1
 
 
@@ -373,17 +393,21 @@ def skipgram_window(settings, weights, tables, words, j, lo, hi, negs, lr, scrat
     """
     syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
     paths = (tables.points, tables.codes, tables.code_len, scratch.hot, settings.hot_from)
+    hot_rows, hot_syn0 = settings.hot_rows, scratch.hot_syn0
+    hot_out = (scratch.hot_syn1, hot_rows)
     use = (settings.negative > 0, settings.hs != 0)
     grad, scores = scratch.grad, scratch.scores
     dim = syn0.shape[1]
-    h = syn0[words[j]]
+    c = words[j]
+    h = hot_syn0[c] if c < hot_rows else syn0[c]
     for d in range(dim):
         grad[d] = 0.0
     loss = 0.0
     r = 0
     for k in range(lo, hi):
         if k != j:
-            loss += output_update(h, words[k], negs[r], lr, grad, scores, syn1, nodes, paths, use)
+            loss += output_update(h, words[k], negs[r], lr, grad, scores, syn1, nodes, paths,
+                                  hot_out, use)
             r += 1
     for d in range(dim):
         h[d] += grad[d]
@@ -422,6 +446,8 @@ def skipgram_shared_window(settings, weights, tables, words, j, lo, hi, negs, lr
     """
     syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
     paths = (tables.points, tables.codes, tables.code_len, scratch.hot, settings.hot_from)
+    hot_rows, hot_syn0 = settings.hot_rows, scratch.hot_syn0
+    hot_out = (scratch.hot_syn1, hot_rows)
     use = (settings.negative > 0, settings.hs != 0)
     grad, scores = scratch.grad, scratch.scores
     dim = syn0.shape[1]
@@ -430,10 +456,12 @@ def skipgram_shared_window(settings, weights, tables, words, j, lo, hi, negs, lr
     r = 0
     for k in range(lo, hi):
         if k != j:
-            h = syn0[words[k]]
+            c = words[k]
+            h = hot_syn0[c] if c < hot_rows else syn0[c]
             for d in range(dim):
                 grad[d] = 0.0
-            loss += output_update(h, centre, negs[0], lr, grad, scores, syn1, nodes, paths, use)
+            loss += output_update(h, centre, negs[0], lr, grad, scores, syn1, nodes, paths,
+                                  hot_out, use)
             for d in range(dim):
                 h[d] += grad[d]
             r += 1
@@ -524,6 +552,8 @@ def plan_window(settings, weights, tables, words, j, n, negs, state):
     """
     syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
     model, window, ns, hs = settings.model, settings.window, settings.negative > 0, settings.hs
+    # rows below hot_rows are read from the thread's own copies, already in cache
+    hot_rows = settings.hot_rows
     state, z = next_u64(state)
     b = below(z, window)
     lo = max(0, j - window + b)
@@ -531,16 +561,18 @@ def plan_window(settings, weights, tables, words, j, n, negs, state):
     if model == CBOW or model == SKIPGRAM_SHARED:
         rows = 1
         for k in range(lo, hi):
-            prefetch_row(syn0, words[k])
-        if ns:
+            if words[k] >= hot_rows:
+                prefetch_row(syn0, words[k])
+        if ns and words[j] >= hot_rows:
             prefetch_row(syn1, words[j])
         if hs:
             prefetch_path(nodes, tables, words[j], settings.hot_from)
     else:
         rows = hi - lo - 1
-        prefetch_row(syn0, words[j])
+        if words[j] >= hot_rows:
+            prefetch_row(syn0, words[j])
         for k in range(lo, hi):
-            if ns:
+            if ns and words[k] >= hot_rows:
                 prefetch_row(syn1, words[k])
             if hs and k != j:
                 prefetch_path(nodes, tables, words[k], settings.hot_from)
@@ -548,7 +580,8 @@ def plan_window(settings, weights, tables, words, j, n, negs, state):
         state = fill_negatives(state, tables, negs, rows)
         for r in range(rows):
             for k in range(negs.shape[1]):
-                prefetch_row(syn1, negs[r, k])
+                if negs[r, k] >= hot_rows:
+                    prefetch_row(syn1, negs[r, k])
     return state, lo, hi
 
 
@@ -751,7 +784,8 @@ def train_range(settings, weights, corpus, tables, schedule, start, stop, stream
         out_kept[b] = k
 
 
-def train_window(model, syn0, syn1, words, centre, negatives, lr, nodes=None, tree=None):
+def train_window(model, syn0, syn1, words, centre, negatives, lr, nodes=None, tree=None,
+                 hot_rows=0):
     """Debug entry: one kernel step on one window with given negatives.
 
     Calls :func:`window_step`, the very function training calls for every
@@ -778,6 +812,9 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr, nodes=None, tr
         Hierarchical-softmax inner-node vectors, updated in place.
     tree : fastw2v.huffman.HuffmanTree, optional
         With ``nodes``: train hierarchical softmax too.
+    hot_rows : int, optional
+        Rows ``0:hot_rows`` of ``syn0`` and ``syn1`` are trained in a
+        thread's copies (:mod:`fastw2v.replicas`), copied back after the step.
 
     Returns
     -------
@@ -799,11 +836,15 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr, nodes=None, tr
     scratch = Scratch(buf=words, negs=negs[None], hidden=np.zeros(dim, dtype=np.float32),
                       grad=np.zeros(dim, dtype=np.float32),
                       scores=np.zeros(max(negs.shape[1] + 1, longest), dtype=np.float32),
-                      hot=np.zeros((0, dim), dtype=np.float32))
+                      hot=np.zeros((0, dim), dtype=np.float32),
+                      hot_syn0=syn0[:hot_rows].copy(),
+                      hot_syn1=syn1[:hot_rows if negs.shape[1] else 0].copy())
     settings = Settings(model=code, window=len(words), negative=negs.shape[1], hs=int(hs),
-                        hot_from=nodes.shape[0], seed=0)
+                        hot_from=nodes.shape[0], hot_rows=hot_rows, seed=0)
     tables = Tables(threshold=np.zeros(1, np.uint32), alias=np.zeros(1, np.int32),
                     points=paths[0], codes=paths[1], code_len=paths[2])
     loss, _ = window_step(settings, Weights(syn0=syn0, syn1=syn1, nodes=nodes), tables, words,
                           centre, 0, len(words), negs, np.float32(lr), scratch)
+    syn0[:hot_rows] = scratch.hot_syn0
+    syn1[:scratch.hot_syn1.shape[0]] = scratch.hot_syn1
     return loss

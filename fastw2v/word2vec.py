@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from . import kernels, persist, vocab_update
+from . import kernels, persist, replicas, vocab_update
 from .bundles import Corpus, Outputs, Schedule, Scratch, Settings, Tables, Weights
 from .callbacks import EpochCallbacks
 from .config import (GENSIM_FIXED, GENSIM_IGNORED, ConfigError, TrainConfig, _check_float,
                      _check_int, default_end_alpha, from_gensim)
 from .corpus import CorpusError, scan_corpus, scan_sentences
 from .huffman import HuffmanTree, build_tree
+from .replicas import HOT_NODES, HOT_ROWS, MERGE_TOKENS, hot_nodes, hot_rows
 from .sampling import UnigramTable, keep_probabilities, learning_rate
 from .sources import corpus_paths, is_file_spec
 from .vocab import build_corpus
@@ -139,27 +140,12 @@ def _per_thread(blocks, shape, dtype):
 PATH_ESTIMATE = 40
 
 
-#: Inner nodes of hierarchical softmax that each thread keeps its own copy
-#: of: the heaviest, nearest the root (the root is on every word's path,
-#: the next level on half of them, ...). Shared, they were written by both
-#: cores for nearly every example: two threads trained CBOW 0.64x as fast
-#: as one on wiki17m, skip-gram 0.52x (Intel Xeon, 2 vCPUs). A multiple of
-#: 32, so that a thread's copy fills whole cache lines whatever ``dim``.
-HOT_NODES = 1024
-
-
-def hot_nodes(cfg, vocab_size):
-    """How many inner nodes each thread copies (0 without hierarchical softmax)."""
-    if not cfg.hs:
-        return 0
-    return min(HOT_NODES, (vocab_size - 1) // 32 * 32)
-
-
-def _scratch_shapes(cfg, longest=PATH_ESTIMATE, hot=HOT_NODES):
+def _scratch_shapes(cfg, longest=PATH_ESTIMATE, hot=HOT_NODES, rows=HOT_ROWS):
     """Shape and dtype of one thread's part of each field of :class:`fastw2v.bundles.Scratch`.
 
     ``longest``: the longest Huffman path (hierarchical softmax scores a path
-    in ``scores``); ``hot``: the inner nodes a thread copies (:data:`HOT_NODES`).
+    in ``scores``); ``hot``: the inner nodes a thread copies (:data:`HOT_NODES`);
+    ``rows``: the frequent words' rows it copies (:data:`HOT_ROWS`).
     """
     # rows of negatives: 2 * window, rounded up to a multiple of
     # CACHE_LINE / 8 so that a thread's part (2 x rows x negative int32, a
@@ -173,12 +159,14 @@ def _scratch_shapes(cfg, longest=PATH_ESTIMATE, hot=HOT_NODES):
         "grad": ((_padded(cfg.dim),), np.float32),
         "scores": ((_padded(max(cfg.negative + 1, longest if cfg.hs else 1)),), np.float32),
         "hot": ((hot if cfg.hs else 0, cfg.dim), np.float32),
+        "hot_syn0": ((rows, cfg.dim), np.float32),
+        "hot_syn1": ((rows if cfg.negative else 0, cfg.dim), np.float32),
     }
 
 
 def training_bytes(cfg, vocab_size):
     """Bytes that training allocates: the matrices, the Huffman paths and every thread's scratch."""
-    shapes = _scratch_shapes(cfg).values()
+    shapes = _scratch_shapes(cfg, rows=hot_rows(cfg, vocab_size)).values()
     scratch = sum(int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
                   for shape, dtype in shapes)
     matrices = 1 + (cfg.negative > 0) + cfg.hs  # syn0, syn1neg, the HS nodes
@@ -250,9 +238,14 @@ class KernelCall:
         The run's schedule.
     total_words : float
         Corpus positions of the whole run, over which the rate falls.
+    copy_rows : bool
+        With several threads, each trains its own copy of the most frequent
+        words' rows (:mod:`fastw2v.replicas`), merged after every call; a
+        caller whose calls are long (a cluster round) turns it off.
     """
 
-    def __init__(self, cfg, counts, corpus, syn0, syn1neg, syn1, alpha, min_alpha, total_words):
+    def __init__(self, cfg, counts, corpus, syn0, syn1neg, syn1, alpha, min_alpha, total_words,
+                 copy_rows=True):
         blocks = cfg.threads
         # a layer that is off gets a one-row stand-in: the kernels' types stay the same
         stand_in = np.zeros((1, cfg.dim), dtype=np.float32)
@@ -261,8 +254,10 @@ class KernelCall:
         self.threads = cfg.threads
         n_nodes = max(counts.shape[0] - 1, 1)
         hot = hot_nodes(cfg, counts.shape[0])
+        rows = hot_rows(cfg, counts.shape[0]) if copy_rows else 0
         self.settings = Settings(model=cfg.model_code, window=cfg.window, negative=cfg.negative,
-                                 hs=int(cfg.hs), hot_from=n_nodes - hot, seed=_seed_bits(cfg.seed))
+                                 hs=int(cfg.hs), hot_from=n_nodes - hot, hot_rows=rows,
+                                 seed=_seed_bits(cfg.seed))
         self.weights = Weights(syn0=syn0, syn1=syn1neg if syn1neg is not None else stand_in,
                                nodes=syn1 if syn1 is not None else stand_in)
         self.corpus = Corpus(codes=corpus.codes, escapes=corpus.escapes, marks=corpus.marks,
@@ -274,7 +269,15 @@ class KernelCall:
                                  total_words=float(total_words))
         self.scratch = Scratch(**{name: _per_thread(blocks, shape, dtype)
                                   for name, (shape, dtype)
-                                  in _scratch_shapes(cfg, tree.points.shape[1], hot).items()})
+                                  in _scratch_shapes(cfg, tree.points.shape[1], hot, rows).items()})
+        hot_out = self.weights.syn1[:rows] if cfg.negative else self.weights.syn1[:0]
+        # (the model's rows, the threads' copies, the merge rule): see fastw2v.replicas
+        self.replicas = [(self.weights.nodes[self.settings.hot_from:], self.scratch.hot, "mean"),
+                         (syn0[:rows], self.scratch.hot_syn0, "sum"),
+                         (hot_out, self.scratch.hot_syn1, "sum")]
+        #: Corpus positions per thread per call: copied rows are merged after
+        #: every call, so with them the calls are short (fastw2v.replicas).
+        self.span = MERGE_TOKENS if rows else BLOCK_TOKENS
         self.out = Outputs(loss=np.zeros(blocks, dtype=np.float64),
                            examples=np.zeros(blocks, dtype=np.int64),
                            kept=np.zeros(blocks, dtype=np.int64))
@@ -287,15 +290,15 @@ class KernelCall:
         streams this call takes. Returns (summed loss, examples, kept words).
         """
         streams = np.arange(first_stream, first_stream + self.threads, dtype=np.uint64)
-        shared, copies = self.weights.nodes[self.settings.hot_from:], self.scratch.hot
-        copies[:] = shared  # every thread starts the call from the merged hot nodes
+        for shared, copies, _ in self.replicas:
+            copies[:] = shared  # every thread starts the call from the merged rows
         kernels.train_range(self.settings, self.weights, self.corpus, self.tables,
                             self.schedule._replace(words_before=float(words_before)),
                             start, end, streams, self.scratch, self.out)
-        # each copy took its own thread's steps: the model takes their mean
-        # (with one thread, exactly that thread's copy)
-        if copies.shape[1]:
-            np.mean(copies, axis=0, out=shared)
+        # each copy took its own thread's steps; with one thread the model
+        # takes exactly that thread's copy
+        for shared, copies, rule in self.replicas:
+            replicas.merge(shared, copies, rule)
         out = self.out
         return float(out.loss.sum()), int(out.examples.sum()), int(out.kept.sum())
 
@@ -770,10 +773,10 @@ class Word2Vec:
         n = len(self.corpus)
         raw_ratio = self.corpus.raw_tokens / max(n, 1)
         total = float(st.run_epochs * n)
-        per_call = cfg.threads * BLOCK_TOKENS
         alpha, min_alpha = st.start_alpha, st.end_alpha
         kernel = KernelCall(cfg, self.vocab.counts, self.corpus, syn0, self.syn1neg, self.syn1,
                             alpha, min_alpha, total)
+        per_call = cfg.threads * kernel.span
         result = TrainResult()
         t0 = time.perf_counter()
         before = done = st.epoch * n + st.position

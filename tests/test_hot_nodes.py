@@ -5,7 +5,8 @@ import pytest
 
 from fastw2v import Word2Vec
 from fastw2v.config import TrainConfig
-from fastw2v.word2vec import HOT_NODES, KernelCall, hot_nodes
+from fastw2v.replicas import HOT_NODES, hot_nodes
+from fastw2v.word2vec import KernelCall
 
 from corpora import topic_corpus
 
@@ -47,12 +48,12 @@ def test_after_a_call_the_model_holds_the_mean_of_the_threads_copies(trained):
 def test_with_one_thread_the_copy_changes_nothing(monkeypatch):
     # with one copy the mean is that copy: byte-identical to training every node in
     # place, which the resume tests rely on (tests/test_model_state.py)
-    from fastw2v import word2vec
+    from fastw2v import replicas
 
     sentences, _ = topic_corpus(n_sentences=300, words_per_topic=20)
     settings = dict(hs=True, negative=0, dim=16, min_count=1, epochs=2, threads=1, seed=3)
     copied = Word2Vec(sentences, **settings)
-    monkeypatch.setattr(word2vec, "HOT_NODES", 0)
+    monkeypatch.setattr(replicas, "HOT_NODES", 0)
     in_place = Word2Vec(sentences, **settings)
     assert hot_nodes(in_place.config, len(in_place.vocab)) == 0
     assert np.array_equal(copied.syn1, in_place.syn1)

@@ -37,7 +37,7 @@ def bundles(model, negative, hs):
                              lengths=np.zeros(1, np.int32))
     table = UnigramTable(counts)
     settings = Settings(model=model, window=WINDOW, negative=negative, hs=int(hs),
-                        hot_from=V - 1, seed=0)
+                        hot_from=V - 1, hot_rows=0, seed=0)
     weights = Weights(syn0=np.zeros((V, DIM), np.float32),
                       syn1=np.zeros((V, DIM), np.float32) if negative else stand_in,
                       nodes=np.zeros((V - 1, DIM), np.float32) if hs else stand_in)

@@ -1,0 +1,99 @@
+"""The most frequent words' rows: one copy per thread, merged by summed deltas between calls."""
+
+import numpy as np
+import pytest
+
+from fastw2v import Word2Vec, replicas
+from fastw2v.config import TrainConfig
+from fastw2v.kernels import train_window
+from fastw2v.replicas import HOT_ROWS, MERGE_TOKENS, hot_rows, merge
+from fastw2v.word2vec import BLOCK_TOKENS, KernelCall
+
+from corpora import neighbour_purity, topic_corpus
+
+
+def test_rows_are_copied_only_with_several_threads_in_whole_cache_lines():
+    assert hot_rows(TrainConfig(threads=1), 100_000) == 0
+    assert hot_rows(TrainConfig(threads=2), 100_000) == HOT_ROWS
+    assert hot_rows(TrainConfig(threads=4), 100) == 96
+    assert hot_rows(TrainConfig(threads=2), 20) == 0
+
+
+def test_sum_adds_every_copy_s_change_and_mean_averages_them():
+    base = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    copies = np.stack([base + np.float32(0.5), base - np.float32(0.25), base.copy()])
+    summed = base.copy()
+    merge(summed, copies, "sum")
+    np.testing.assert_allclose(summed, base + 0.25, rtol=1e-6)
+    averaged = base.copy()
+    merge(averaged, copies, "mean")
+    np.testing.assert_allclose(averaged, base + 0.25 / 3, rtol=1e-6)
+    one = base.copy()
+    merge(one, copies[:1] * np.float32(1.1), "sum")  # one copy is taken as it is
+    assert np.array_equal(one, copies[0] * np.float32(1.1))
+    with pytest.raises(ValueError, match="rule must be"):
+        merge(base, copies, "median")
+
+
+@pytest.mark.parametrize("model", ["cbow", "skipgram", "skipgram_shared"])
+def test_a_kernel_step_on_copied_rows_equals_the_step_in_place(model):
+    # rows 0-2 are trained in the thread's copies: the step must read every
+    # copied row from the copy and write it there, and touch the rest in place
+    rng = np.random.default_rng(4)
+    syn0 = rng.normal(0, 0.3, (8, 12)).astype(np.float32)
+    syn1 = rng.normal(0, 0.3, (8, 12)).astype(np.float32)
+    words = np.array([1, 5, 0, 1, 6, 2])  # repeated and copied ids on both sides
+    rows = len(words) - 1 if model == "skipgram" else 1
+    negatives = rng.integers(0, 8, (rows, 3))
+    negatives[0, :2] = [2, 2]  # a copied row drawn twice
+    expected0, expected1 = syn0.copy(), syn1.copy()
+    loss = train_window(model, expected0, expected1, words, 3, negatives, 0.1)
+    got0, got1 = syn0.copy(), syn1.copy()
+    loss_copied = train_window(model, got0, got1, words, 3, negatives, 0.1, hot_rows=3)
+    assert loss_copied == loss
+    assert np.array_equal(got0, expected0) and np.array_equal(got1, expected1)
+    assert not np.array_equal(got0[:3], syn0[:3]) and not np.array_equal(got1[:3], syn1[:3])
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return topic_corpus(n_sentences=1500, words_per_topic=20)
+
+
+def test_after_a_call_the_model_holds_the_sum_of_the_threads_changes(planted):
+    sentences, _ = planted
+    m = Word2Vec(sentences, dim=16, min_count=1, epochs=1, threads=2)
+    n, rows = len(m.corpus), hot_rows(m.config, len(m.vocab))
+    assert 0 < rows < len(m.vocab)
+    syn0, syn1 = m.wv.vectors.copy(), m.syn1neg.copy()
+    kernel = KernelCall(m.config, m.vocab.counts, m.corpus, syn0, syn1, None, 0.025, 0.001, float(n))
+    assert kernel.settings.hot_rows == rows and kernel.span == MERGE_TOKENS
+    before0, before1 = syn0.copy(), syn1.copy()
+    kernel(0, n, 0.0, 1000)
+    for shared, before, copies in ((syn0, before0, kernel.scratch.hot_syn0),
+                                   (syn1, before1, kernel.scratch.hot_syn1)):
+        assert copies.shape == (2, rows, 16)
+        assert not np.allclose(copies[0], copies[1])  # each thread trained its own copy
+        changes = copies - before[:rows]
+        np.testing.assert_allclose(shared[:rows], before[:rows] + changes.sum(axis=0), atol=1e-6)
+        assert not np.array_equal(shared[rows:], before[rows:])  # the rest trained in place
+
+
+def test_one_thread_copies_nothing_and_cluster_rounds_opt_out(planted):
+    sentences, _ = planted
+    m = Word2Vec(sentences, dim=16, min_count=1, epochs=1, threads=1)
+    args = (m.vocab.counts, m.corpus, m.wv.vectors, m.syn1neg, None, 0.025, 0.001, 1.0)
+    one = KernelCall(m.config, *args)
+    assert one.settings.hot_rows == 0 and one.span == BLOCK_TOKENS
+    two = KernelCall(TrainConfig(dim=16, threads=2), *args, copy_rows=False)
+    assert two.settings.hot_rows == 0 and two.scratch.hot_syn0.shape[1] == 0
+
+
+@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+def test_two_threads_with_copied_rows_learn_the_planted_topics(planted, model, monkeypatch):
+    # most of this small vocabulary is copied, merged every 2,048 positions
+    monkeypatch.setattr(replicas, "MERGE_TOKENS", 2048)
+    sentences, groups = planted
+    m = Word2Vec(sentences, model=model, dim=24, min_count=1, epochs=5, threads=2, seed=2)
+    assert hot_rows(m.config, len(m.vocab)) >= len(m.vocab) // 2
+    assert neighbour_purity(m.wv.vectors, m.wv.index_to_key, groups) >= 0.9

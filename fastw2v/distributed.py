@@ -57,11 +57,11 @@ logger = logging.getLogger("fastw2v")
 #: Kept tokens a worker trains per round by default. Rounds must be long
 #: enough that the exchange (the rows the round touched, twice) stays small
 #: next to the training, and short enough that replicas do not drift apart:
-#: measured on wiki17m with 2 workers (benchmarks/README.md, "Cluster mode").
+#: measured on wiki17m with 2 workers (benchmarks/README.md, "bench_cluster.py").
 ROUND_WORDS = 2_000_000
 
 #: The combine rules :func:`combine` knows.
-RULES = ("sum", "mean")
+RULES = ("rows", "sum", "mean")
 
 # Worker-side state: each shard's corpus, model replica and kernel, by (run, shard).
 # A module global, so that it outlives the tasks on the worker process.
@@ -116,13 +116,17 @@ def combine(matrices, deltas, weights, rule="sum"):
         Per worker, per matrix: the rows it changed and by how much.
     weights : list of float
         Per worker: the words it trained this round (for ``"mean"``).
-    rule : {"sum", "mean"}
+    rule : {"rows", "sum", "mean"}
         ``"sum"`` applies every worker's change in full, as if the workers had
         been Hogwild threads on one model that saw each other's updates only
         at the end of the round: a row one worker touched moves as in a
-        single run. ``"mean"`` is model averaging (Spark MLlib's rule):
-        ``sum_w (words_w / words) delta_w``, which shrinks a row touched by
-        one worker of ``W`` to ``1/W`` of its step.
+        single run, but a frequent row that every worker moved the same way
+        moves ``W`` times as far (with 4 workers on wiki17m it diverged).
+        ``"mean"`` is model averaging (Spark MLlib's rule):
+        ``sum_w (words_w / words) delta_w``, which cannot diverge but shrinks
+        a row touched by one worker of ``W`` to ``1/W`` of its step.
+        ``"rows"`` averages each row over the workers that changed it: a
+        rare word's row moves fully, a frequent one by the replicas' mean.
 
     Returns
     -------
@@ -137,10 +141,15 @@ def combine(matrices, deltas, weights, rule="sum"):
         parts = [d[name] for d in deltas if name in d]
         if not parts:
             continue
+        every = np.concatenate([rows for rows, _ in parts])
+        touched = np.bincount(every, minlength=matrix.shape[0]).astype(np.float32)
         for (rows, delta), weight in zip(parts, weights):
-            scale = 1.0 if rule == "sum" else weight / total
-            matrix[rows] += delta * np.float32(scale)
-        rows = np.unique(np.concatenate([rows for rows, _ in parts]))
+            if rule == "rows":
+                matrix[rows] += delta / touched[rows, None]
+            else:
+                scale = 1.0 if rule == "sum" else weight / total
+                matrix[rows] += delta * np.float32(scale)
+        rows = np.unique(every)
         changed[name] = (rows, matrix[rows])
     return changed
 
@@ -260,7 +269,7 @@ def _merge_counts(results):
     return list(totals), np.fromiter(totals.values(), dtype=np.int64, count=len(totals))
 
 
-def train(client, paths, round_words=ROUND_WORDS, rule="sum", retries=1, progress=None,
+def train(client, paths, round_words=ROUND_WORDS, rule="mean", retries=1, progress=None,
           stop=None, **settings):
     """Train on a Dask cluster; returns a :class:`fastw2v.Word2Vec` like a local run.
 
@@ -273,8 +282,9 @@ def train(client, paths, round_words=ROUND_WORDS, rule="sum", retries=1, progres
         system, or the same machine). Standard input cannot be distributed.
     round_words : int
         Kept tokens each worker trains between two exchanges (see :data:`ROUND_WORDS`).
-    rule : {"sum", "mean"}
-        How the workers' changes are combined (:func:`combine`).
+    rule : {"mean", "rows", "sum"}
+        How the workers' changes are combined (:func:`combine`); ``"mean"``,
+        the default, cannot diverge (``"sum"`` did with 4 workers on wiki17m).
     retries : int
         Dask retries of a failed round task before the round goes on without it.
     progress : callable, optional

@@ -75,6 +75,9 @@ def test_combine_rules():
     base = {"syn0": np.zeros((4, 2), np.float32)}
     fd.combine(base, deltas, [1, 3], "mean")
     assert base["syn0"][:, 0].tolist() == [0.25, 0.25 + 2.25, 0, 2.25]
+    base = {"syn0": np.zeros((4, 2), np.float32)}
+    fd.combine(base, deltas, [1, 3], "rows")  # row 1 moved by both: their mean
+    assert base["syn0"][:, 0].tolist() == [1, 2, 0, 3]
     with pytest.raises(ValueError, match="rule must be"):
         fd.combine(base, deltas, [1, 3], "median")
 

@@ -20,9 +20,10 @@ no copies (shared)      3.43-3.54M     0.187 / 0.542       0.79-0.95M
 16,384 tokens           3.43-3.56M     0.183 / 0.552       1.14-1.18M
 ======================  =============  ==================  =================
 
-The same hierarchical softmax does for its inner nodes near the root
-(:data:`HOT_NODES`). With one thread nothing is copied. Two rules combine
-copies that started a call from the same ``base``:
+Hierarchical softmax copies its inner nodes near the root instead
+(:data:`HOT_NODES`, merged after calls of the usual length), and no
+words' rows (:func:`hot_rows`). With one thread nothing is copied. Two
+rules combine copies that started a call from the same ``base``:
 
 ``"sum"``
     ``base + sum_t (copy_t - base)``: every thread's change in full, what
@@ -66,8 +67,15 @@ def hot_nodes(cfg, vocab_size):
 
 
 def hot_rows(cfg, vocab_size):
-    """How many of the most frequent words' rows each thread copies (0 with one thread)."""
-    if cfg.threads < 2:
+    """How many of the most frequent words' rows each thread copies.
+
+    None with one thread, and none with hierarchical softmax: there the
+    short calls the copies need make the mean-merged inner nodes
+    (:data:`HOT_NODES`) learn too slowly (wiki17m, skip-gram ``hs=True,
+    negative=0``, 5 epochs, 2 threads, seeds 1-3: analogy / WS353 0.348 /
+    0.638 with copied rows, 0.370 / 0.646 without, at the same speed).
+    """
+    if cfg.threads < 2 or cfg.hs:
         return 0
     return min(HOT_ROWS, vocab_size // 32 * 32)
 

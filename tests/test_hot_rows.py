@@ -17,6 +17,8 @@ def test_rows_are_copied_only_with_several_threads_in_whole_cache_lines():
     assert hot_rows(TrainConfig(threads=2), 100_000) == HOT_ROWS
     assert hot_rows(TrainConfig(threads=4), 100) == 96
     assert hot_rows(TrainConfig(threads=2), 20) == 0
+    assert hot_rows(TrainConfig(threads=2, hs=True), 100_000) == 0
+    assert hot_rows(TrainConfig(threads=2, hs=True, negative=0), 100_000) == 0
 
 
 def test_sum_adds_every_copy_s_change_and_mean_averages_them():

@@ -65,6 +65,8 @@ def main(argv=None) -> int:
     p.add_argument("--corpus", default="wiki17m")
     p.add_argument("--seeds", type=int, default=3, help="seeds 1..N (default: 3)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--hs", action="store_true",
+                   help="hierarchical softmax alone (hs=True, negative=0) in every schedule")
     p.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH)
     p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     args = p.parse_args(argv)
@@ -78,7 +80,8 @@ def main(argv=None) -> int:
     for label, settings in args.schedules:
         scores = []
         for seed in range(1, args.seeds + 1):
-            m = Word2Vec(threads=args.threads, seed=seed, **settings)
+            layers = {"hs": True, "negative": 0} if args.hs else {}
+            m = Word2Vec(threads=args.threads, seed=seed, **settings, **layers)
             # read once, shared (with the file list that the run's fingerprint records)
             m.vocab, m.corpus, m._source_files = base.vocab, base.corpus, base._source_files
             m._init_weights()
@@ -91,7 +94,9 @@ def main(argv=None) -> int:
         rows.append([label, f"{m.config.end_alpha():.5g}",
                      fmt(median(a for a, _ in scores), ".4f"),
                      fmt(median(w for _, w in scores), ".4f")])
-    print(f"\n## schedules on {corpus.name}, {args.threads} threads, median of {args.seeds} seeds\n")
+    loss = ", hierarchical softmax alone" if args.hs else ""
+    print(f"\n## schedules on {corpus.name}{loss}, {args.threads} threads, "
+          f"median of {args.seeds} seeds\n")
     print(markdown_table(["schedule", "end alpha", "analogy", "WS353"], rows))
     machine = machine_info()
     print(f"\nmachine: {machine['cpu']}, {machine['cpu_count']} CPUs")

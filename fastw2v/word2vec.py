@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from . import kernels, persist, replicas, vocab_update
+from . import kernels, persist, vocab_update
 from .bundles import Corpus, Outputs, Schedule, Scratch, Settings, Tables, Weights
 from .callbacks import EpochCallbacks
 from .config import (GENSIM_FIXED, GENSIM_IGNORED, ConfigError, TrainConfig, _check_float,
                      _check_int, default_end_alpha, from_gensim)
 from .corpus import CorpusError, scan_corpus, scan_sentences
 from .huffman import HuffmanTree, build_tree
-from .replicas import HOT_NODES, HOT_ROWS, MERGE_TOKENS, hot_nodes, hot_rows
+from .replicas import HOT_NODES, HOT_ROWS, MERGE_TOKENS, hot_nodes, hot_rows, merge
 from .sampling import UnigramTable, keep_probabilities, learning_rate
 from .sources import corpus_paths, is_file_spec
 from .vocab import build_corpus
@@ -299,7 +299,7 @@ class KernelCall:
         # each copy took its own thread's steps; with one thread the model
         # takes exactly that thread's copy
         for shared, copies, rule in self.replicas:
-            replicas.merge(shared, copies, rule)
+            merge(shared, copies, rule)
         out = self.out
         return float(out.loss.sum()), int(out.examples.sum()), int(out.kept.sum())
 

@@ -13,8 +13,8 @@ more replicas, which is what the round length must be chosen for.
 
 Example::
 
-    python benchmarks/bench_cluster.py --corpus wiki17m --workers 2,4,8 \\
-        --round-words 500000,2000000,8000000 --rules sum,mean --seeds 3 \\
+    python benchmarks/bench_cluster.py --corpus wiki17m --workers 2 \\
+        --round-words 250000,500000,1000000,2000000 --rules hot,hot:sync --seeds 3 \\
         --json scratch/cluster.json --png benchmarks/cluster-wiki17m.png
 """
 
@@ -47,7 +47,9 @@ def parse_args(argv):
     p.add_argument("--workers", default="2", help="worker counts, comma-separated (default: 2)")
     p.add_argument("--round-words", default="2000000",
                    help="words a worker trains per round, comma-separated (default: 2000000)")
-    p.add_argument("--rules", default="sum", help="combine rules, comma-separated (default: sum)")
+    p.add_argument("--rules", default="hot",
+                   help="combine rules, comma-separated, each RULE[:sync][:float32] for "
+                        "lockstep rounds or float32 rows (default: hot)")
     p.add_argument("--seeds", type=int, default=3, help="seeds 1..N for each setting (default: 3)")
     p.add_argument("--sweep-seeds", type=int, default=1,
                    help="seeds for settings beyond the first worker count (default: 1)")
@@ -95,16 +97,24 @@ def run_local(folder, args, seed):
 
 
 def run_cluster(folder, args, workers, round_words, rule, seed):
+    """One cluster run; ``rule`` is ``RULE[:sync][:float32]`` (lockstep rounds, unpacked rows)."""
     from dask.distributed import Client, LocalCluster
 
     from fastw2v.distributed import train
+
+    rule, *options = rule.split(":")
+    unknown = set(options) - {"sync", "float32"}
+    if unknown:
+        raise SystemExit(f"unknown rule option(s) {', '.join(sorted(unknown))}: "
+                         "use RULE[:sync][:float32]")
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
         client.run(lambda: __import__("fastw2v.word2vec"))  # numba's start-up, off the clock
         t0 = time.perf_counter()
         model = train(client, folder, round_words=round_words, rule=rule, model=args.model,
-                      epochs=args.epochs, seed=seed)
+                      epochs=args.epochs, seed=seed, overlap="sync" not in options,
+                      half="float32" not in options)
         return model, time.perf_counter() - t0
 
 

@@ -1,4 +1,4 @@
-"""Training on a Dask cluster: corpus shards on the workers, the same kernels, synchronous rounds.
+"""Training on a Dask cluster: corpus shards on the workers, the same kernels, rounds of exchange.
 
 ``pip install "fastw2v[dask]"``, then::
 
@@ -20,13 +20,21 @@ How it works
 2. **Rounds.** An epoch is cut into rounds; in each round every worker trains
    the next slice of its shard (the same fraction of every shard) with
    :class:`fastw2v.word2vec.KernelCall`, on its own replica of the model,
-   and returns the rows it changed (sparse: index and delta). The learning
-   rate follows global progress, as if all workers were threads of one run.
-3. **Combine.** The driver adds the workers' deltas to the model
-   (:func:`combine`) and sends every worker the new values of the rows that
-   any worker changed; rows nobody touched are never sent. Bytes moved and
-   the time spent outside the kernels are measured every round
-   (:attr:`DistributedReport`).
+   and returns the rows it changed (sparse: index and change, found against
+   a copy of the replica kept since the last round,
+   :func:`fastw2v.replicas.changed_rows`). The learning rate follows global
+   progress, as if all workers were threads of one run.
+3. **Combine.** The driver adds the workers' changes to the model
+   (:func:`fastw2v.replicas.combine`, the rules the threads' copies use, plus
+   ``"hot"``, the default) and sends every worker the combined change of the
+   rows that any worker moved; a worker adds what the others contributed
+   (the combined change minus its own). Rows nobody touched are never sent.
+4. **Overlap.** A worker does not wait for the exchange: round ``k`` is
+   queued before round ``k - 1`` is collected, and carries the combination
+   of round ``k - 2``, so the driver combines while the workers train and a
+   worker sees the others' changes one round later than it would in
+   lockstep (``overlap=False``). Bytes moved and the share of the wall time
+   outside the kernels are measured every round (:attr:`DistributedReport`).
 
 A worker that fails or disappears does not end the run: its task is retried
 by Dask (``retries``); if it still fails, the round goes on without that
@@ -51,6 +59,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import ConfigError, TrainConfig, _check_int
+from .replicas import COMBINE_RULES, add_rows, combine, copy_rows, pack, unpack
 
 logger = logging.getLogger("fastw2v")
 
@@ -60,8 +69,8 @@ logger = logging.getLogger("fastw2v")
 #: measured on wiki17m with 2 workers (benchmarks/README.md, "bench_cluster.py").
 ROUND_WORDS = 2_000_000
 
-#: The combine rules :func:`combine` knows.
-RULES = ("rows", "sum", "mean")
+#: The combine rules (:func:`fastw2v.replicas.combine`).
+RULES = COMBINE_RULES
 
 # Worker-side state: each shard's corpus, model replica and kernel, by (run, shard).
 # A module global, so that it outlives the tasks on the worker process.
@@ -102,64 +111,6 @@ class DistributedReport:
         return 0.0 if wall == 0 else max(0.0, 1.0 - sum(self.compute_seconds) / wall)
 
 
-# --------------------------------------------------------------------------- combine
-
-
-def combine(matrices, deltas, weights, rule="sum"):
-    """Apply the workers' sparse deltas to the model; return the rows that changed.
-
-    Parameters
-    ----------
-    matrices : dict of str to ndarray
-        The model's matrices, updated in place.
-    deltas : list of dict of str to (ndarray of int64, ndarray of float32)
-        Per worker, per matrix: the rows it changed and by how much.
-    weights : list of float
-        Per worker: the words it trained this round (for ``"mean"``).
-    rule : {"rows", "sum", "mean"}
-        ``"sum"`` applies every worker's change in full, as if the workers had
-        been Hogwild threads on one model that saw each other's updates only
-        at the end of the round: a row one worker touched moves as in a
-        single run, but a frequent row that every worker moved the same way
-        moves ``W`` times as far (with 4 workers on wiki17m it diverged).
-        ``"mean"`` is model averaging (Spark MLlib's rule):
-        ``sum_w (words_w / words) delta_w``, which cannot diverge but shrinks
-        a row touched by one worker of ``W`` to ``1/W`` of its step.
-        ``"rows"`` averages each row over the workers that changed it: a
-        rare word's row moves fully, a frequent one by the replicas' mean.
-
-    Returns
-    -------
-    dict of str to (ndarray of int64, ndarray of float32)
-        For each matrix, the changed rows and their new values.
-    """
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {', '.join(RULES)}, not {rule!r}")
-    total = float(sum(weights)) or 1.0
-    changed = {}
-    for name, matrix in matrices.items():
-        parts = [d[name] for d in deltas if name in d]
-        if not parts:
-            continue
-        every = np.concatenate([rows for rows, _ in parts])
-        touched = np.bincount(every, minlength=matrix.shape[0]).astype(np.float32)
-        for (rows, delta), weight in zip(parts, weights):
-            if rule == "rows":
-                matrix[rows] += delta / touched[rows, None]
-            else:
-                scale = 1.0 if rule == "sum" else weight / total
-                matrix[rows] += delta * np.float32(scale)
-        rows = np.unique(every)
-        changed[name] = (rows, matrix[rows])
-    return changed
-
-
-def changed_rows(before, after):
-    """The rows of ``after`` that differ from ``before``, and by how much (float32)."""
-    rows = np.flatnonzero(np.any(after != before, axis=1))
-    return rows, after[rows] - before[rows]
-
-
 # --------------------------------------------------------------------------- worker side
 
 
@@ -172,11 +123,12 @@ def _scan_shard(run, shard, files, threads):
     return scanned.words, scanned.counts
 
 
-def _setup_shard(run, shard, files, vocab_words, counts, settings, matrices):
+def _setup_shard(run, shard, files, vocab_words, counts, settings, matrices, synced=-1):
     """Worker: encode the shard with the vocabulary and take a replica of the model.
 
     Rebuilds the shard from its files when this worker has not read them
-    (a new or restarted worker taking over a lost one's shard).
+    (a new or restarted worker taking over a lost one's shard). ``synced``:
+    the last round whose combined change ``matrices`` already hold.
     """
     from . import vocab_update
     from .corpus import scan_corpus
@@ -190,26 +142,61 @@ def _setup_shard(run, shard, files, vocab_words, counts, settings, matrices):
     vocab = Vocabulary(list(vocab_words), np.asarray(counts))
     corpus = vocab_update.encode_with(scanned, vocab)
     replica = {name: np.array(matrix) for name, matrix in matrices.items()}
+    # base: the replica as the shard's last round left it (changed_rows keeps it so);
+    # sent: the shard's own changes of the rounds whose combination has not come back
     _SHARDS[run, shard] = {"files": files, "corpus": corpus, "replica": replica,
-                           "cfg": cfg, "counts": vocab.counts, "kernel": None}
+                           "base": {name: m.copy() for name, m in replica.items()},
+                           "sent": {}, "synced": synced, "cfg": cfg, "counts": vocab.counts,
+                           "kernel": None}
     return len(corpus), int(corpus.raw_tokens)
 
 
-def _train_round(run, shard, update, start_fraction, end_fraction, words_before, total_words,
-                 alpha, min_alpha, first_stream):
-    """Worker: apply the last round's update, train this round's slice, return the changed rows.
+def _catch_up(state, combined):
+    """Worker: add the other replicas' part of a combined round to this replica.
+
+    ``combined`` is ``(round, {name: (rows, change)})``: the model's change
+    in that round, which includes this shard's own change (kept in
+    ``state["sent"]`` since it was sent), already in the replica. So the
+    replica takes ``change - own``: afterwards it is the model as the driver
+    holds it, plus this shard's rounds since then. A replica set up after
+    that round (``state["synced"]``) already holds it and takes nothing.
+    """
+    if combined is None:
+        return
+    q, changes = combined[0], _read(combined[1])
+    own = state["sent"].pop(q, {})
+    for old in [k for k in state["sent"] if k < q]:
+        del state["sent"][old]  # a round the driver went on without
+    if q <= state["synced"]:
+        return
+    state["synced"] = q
+    for name, (rows, change) in changes.items():
+        replica, base = state["replica"][name], state["base"][name]
+        add_rows(replica, rows, change, np.ones(rows.size, dtype=np.float32))
+        copy_rows(base, replica, rows)
+        if name in own:
+            mine, delta = own[name]
+            add_rows(replica, mine, delta, np.full(mine.size, -1.0, dtype=np.float32))
+            copy_rows(base, replica, mine)
+
+
+def _train_round(run, shard, combined, index, start_fraction, end_fraction, words_before,
+                 total_words, alpha, min_alpha, first_stream, half):
+    """Worker: take in a combined round, train this round's slice, return the changed rows.
+
+    The changes go back packed (:func:`fastw2v.replicas.pack`) when ``half``.
 
     Returns None when the worker holds no state for the shard (it restarted):
-    the driver then sets the shard up again and repeats the round for it.
+    the driver then sets the shard up again and goes on without its round.
     """
+    from .replicas import changed_rows
     from .word2vec import KernelCall, numba_threads
 
     state = _SHARDS.get((run, shard))
     if state is None or "replica" not in state:
         return None
+    _catch_up(state, combined)
     replica, cfg, corpus = state["replica"], state["cfg"], state["corpus"]
-    for name, (rows, values) in update.items():
-        replica[name][rows] = values
     if state["kernel"] is None or state["kernel"].schedule.total_words != total_words:
         # one call trains the whole round: threads' copies of the frequent rows
         # would stay apart that long, so a worker's threads share every row
@@ -218,14 +205,14 @@ def _train_round(run, shard, update, start_fraction, end_fraction, words_before,
                                      alpha, min_alpha, total_words, copy_rows=False)
     n = len(corpus)
     start, end = int(round(start_fraction * n)), int(round(end_fraction * n))
-    before = {name: matrix.copy() for name, matrix in replica.items()}
     t0 = time.perf_counter()
     with numba_threads(cfg.threads):
         loss, examples, kept = state["kernel"](start, end, words_before, first_stream)
     seconds = time.perf_counter() - t0
-    deltas = {name: changed_rows(before[name], replica[name]) for name in replica}
+    deltas = {name: changed_rows(state["base"][name], replica[name]) for name in replica}
+    state["sent"][index] = deltas
     return {"loss": loss, "examples": examples, "kept": kept, "words": end - start,
-            "seconds": seconds, "deltas": deltas}
+            "seconds": seconds, "deltas": _message(deltas, half)}
 
 
 def _forget(run):
@@ -269,8 +256,8 @@ def _merge_counts(results):
     return list(totals), np.fromiter(totals.values(), dtype=np.int64, count=len(totals))
 
 
-def train(client, paths, round_words=ROUND_WORDS, rule="mean", retries=1, progress=None,
-          stop=None, **settings):
+def train(client, paths, round_words=ROUND_WORDS, rule="hot", overlap=True, half=True,
+          retries=1, progress=None, stop=None, **settings):
     """Train on a Dask cluster; returns a :class:`fastw2v.Word2Vec` like a local run.
 
     Parameters
@@ -282,9 +269,16 @@ def train(client, paths, round_words=ROUND_WORDS, rule="mean", retries=1, progre
         system, or the same machine). Standard input cannot be distributed.
     round_words : int
         Kept tokens each worker trains between two exchanges (see :data:`ROUND_WORDS`).
-    rule : {"mean", "rows", "sum"}
-        How the workers' changes are combined (:func:`combine`); ``"mean"``,
-        the default, cannot diverge (``"sum"`` did with 4 workers on wiki17m).
+    rule : {"hot", "sum", "mean", "rows"}
+        How the workers' changes are combined (:func:`fastw2v.replicas.combine`).
+    overlap : bool
+        Train each round while the one before is collected and combined
+        (default); False waits for every exchange, so that each round starts
+        from the model with every earlier round in it.
+    half : bool
+        Send the rows' changes in 16 bits scaled per row
+        (:func:`fastw2v.replicas.pack`, default): half the bytes, each value
+        within 1.5e-5 of its row's largest change; False sends float32.
     retries : int
         Dask retries of a failed round task before the round goes on without it.
     progress : callable, optional
@@ -351,65 +345,171 @@ def train(client, paths, round_words=ROUND_WORDS, rule="mean", retries=1, progre
         raw_total = sum(raw for _, raw in sizes)
         # 2. rounds: the same fraction of every shard, so that the epochs stay aligned
         per_epoch = max(1, -(-max(n for n, _ in sizes) // round_words))
-        total_words = float(cfg.epochs * n_total)
-        alpha, min_alpha = cfg.start_alpha, cfg.end_alpha()
-        result, update = TrainResult(), {}
+        result = TrainResult()
+        rounds = _Rounds(client, run, shards, home, setup, matrices, rule, half, retries, report,
+                         result, model, per_epoch, n_total)
         t0 = time.perf_counter()
-        for epoch in range(cfg.epochs):
-            loss_sum, examples = 0.0, 0
-            for r in range(per_epoch):
-                if stop is not None and stop():
-                    result.stopped = True
-                    break
-                t_round = time.perf_counter()
-                done = (epoch + r / per_epoch) * n_total
-                # the kernel's schedule assumes its threads are all there is:
-                # with W shards advancing together, scale the run down by W
-                scale = len(shards)
-                # every shard's threads take random streams no other shard or round takes
-                first = (epoch * per_epoch + r) * len(shards) * cfg.threads
-                sent = _broadcast(client, update)
-                futures = {s: client.submit(
-                    _train_round, run, s, sent, r / per_epoch, (r + 1) / per_epoch,
-                    done / scale, total_words / scale, alpha, min_alpha,
-                    first + s * cfg.threads, workers=[home[s]],
-                    allow_other_workers=False, retries=retries, pure=False)
-                    for s in range(len(shards))}
-                outcomes = _collect(client, run, futures, shards, home, setup, matrices,
-                                    report, epoch, r)
-                deltas = [o["deltas"] for o in outcomes]
-                weights = [o["words"] for o in outcomes]
-                update = combine(matrices, deltas, weights, rule)
-                loss_sum += sum(o["loss"] for o in outcomes)
-                examples += sum(o["examples"] for o in outcomes)
-                result.trained_words += sum(o["kept"] for o in outcomes)
-                report.rounds += 1
-                report.bytes_per_round.append(
-                    sum(_nbytes(d) for d in deltas) + len(outcomes) * _nbytes(update))
-                report.round_seconds.append(time.perf_counter() - t_round)
-                report.compute_seconds.append(max((o["seconds"] for o in outcomes), default=0.0))
-                if not np.isfinite(loss_sum):
-                    raise model._diverged(epoch)
-                if progress is not None:
-                    fraction = (epoch * per_epoch + r + 1) / (cfg.epochs * per_epoch)
-                    elapsed = time.perf_counter() - t0
-                    progress(TrainProgress(epoch + 1, cfg.epochs, fraction,
-                                           fraction * cfg.epochs * raw_total / max(elapsed, 1e-9),
-                                           learning_rate(alpha, min_alpha, fraction),
-                                           loss_sum / max(examples, 1), elapsed))
-            if result.stopped:
+        for k in range(cfg.epochs * per_epoch):
+            if stop is not None and stop():
+                result.stopped = True
                 break
-            result.epoch_loss.append(loss_sum / max(examples, 1))
-            logger.info("epoch %d/%d: loss %.4f", epoch + 1, cfg.epochs, result.epoch_loss[-1])
+            if not overlap:
+                rounds.finish_all()
+            rounds.submit(k)
+            # with overlap, round k trains while round k - 1 is collected and combined
+            if rounds.finish_all(keep=1 if overlap else 0) and progress is not None:
+                progress(rounds.progress(t0, raw_total))
+        if rounds.finish_all() and progress is not None:
+            progress(rounds.progress(t0, raw_total))
     finally:
         client.run(_forget, run)
     result.seconds = time.perf_counter() - t0
     result.raw_words = int(round(raw_total * (len(result.epoch_loss)
                                               + (report.rounds % per_epoch) / per_epoch)))
     result.words_per_sec = result.raw_words / max(result.seconds, 1e-9)
-    _finish_model(model, result, report, read_seconds, len(result.epoch_loss), alpha, min_alpha,
-                  raw_total, n_total)
+    _finish_model(model, result, report, read_seconds, len(result.epoch_loss),
+                  cfg.start_alpha, cfg.end_alpha(), raw_total, n_total)
     return model
+
+
+class _Rounds:
+    """The driver's side of the rounds: submit them, collect them, combine them, report.
+
+    Round ``k`` is epoch ``k // per_epoch``, slice ``k % per_epoch`` of every
+    shard. Each round's task carries the newest combined round the driver
+    has (:func:`_catch_up`); with ``overlap`` that is the round before the
+    one still training, so a worker never waits for the exchange.
+    """
+
+    def __init__(self, client, run, shards, home, setup, matrices, rule, half, retries, report,
+                 result, model, per_epoch, n_total):
+        from .replicas import hot_slices
+
+        self.client, self.run, self.shards, self.home = client, run, shards, home
+        self.setup, self.matrices, self.rule, self.retries = setup, matrices, rule, retries
+        self.half = half
+        self.report, self.result, self.model = report, result, model
+        self.per_epoch, self.n_total = per_epoch, n_total
+        self.cfg = model.config
+        self.hot = hot_slices(matrices)
+        self.in_flight = []  # (round, {shard: future}), oldest first
+        self.combined = None  # (round, {name: (rows, change)}): the newest combination
+        self.rebuilt = {}  # shard -> the round whose collection set it up again
+        self.loss = [0.0, 0]  # this epoch's loss and examples so far
+        self.last_finish = time.perf_counter()
+
+    def submit(self, k):
+        cfg, per_epoch, n_shards = self.cfg, self.per_epoch, len(self.shards)
+        epoch, r = divmod(k, per_epoch)
+        # the kernel's schedule assumes its threads are all there is:
+        # with W shards advancing together, scale the run down by W
+        done = (epoch + r / per_epoch) * self.n_total / n_shards
+        total = cfg.epochs * self.n_total / n_shards
+        # every shard's threads take random streams no other shard or round takes
+        first = k * n_shards * cfg.threads
+        combined = None
+        if self.combined is not None:
+            combined = _broadcast(self.client, self.combined)
+        futures = {s: self.client.submit(
+            _train_round, self.run, s, combined, k, r / per_epoch, (r + 1) / per_epoch,
+            done, float(total), cfg.start_alpha, cfg.end_alpha(), first + s * cfg.threads,
+            self.half, workers=[self.home[s]], allow_other_workers=False, retries=self.retries,
+            pure=False) for s in range(n_shards)}
+        self.in_flight.append((k, futures))
+
+    def finish_all(self, keep=0):
+        """Collect and combine the rounds in flight but the newest ``keep``; True if any."""
+        finished = False
+        while len(self.in_flight) > keep:
+            self._finish(*self.in_flight.pop(0))
+            finished = True
+        return finished
+
+    def _finish(self, k, futures):
+        from distributed import wait
+
+        epoch, r = divmod(k, self.per_epoch)
+        wait(list(futures.values()))
+        outcomes = []
+        for s, future in futures.items():
+            if future.status == "cancelled":  # its shard moved; reported when it did
+                continue
+            if future.status == "error":
+                self._lost(s, k, f"shard {s} failed ({future.exception()!r}); "
+                                 "the round went on without it")
+                continue
+            outcome = future.result()
+            if outcome is None:
+                if self.rebuilt.get(s) != k - 1:  # not the round queued before its rebuild
+                    self._lost(s, k, f"shard {s} was lost with its worker; rebuilt from its "
+                                     "files and the current model, its round skipped")
+                continue
+            outcomes.append(outcome)
+        deltas = [_read(o["deltas"]) for o in outcomes]
+        changes = combine(self.matrices, deltas, [o["words"] for o in outcomes], self.rule,
+                          self.hot, self.half)
+        self.combined = (k, changes)
+        report, result = self.report, self.result
+        self.loss[0] += sum(o["loss"] for o in outcomes)
+        self.loss[1] += sum(o["examples"] for o in outcomes)
+        result.trained_words += sum(o["kept"] for o in outcomes)
+        report.rounds += 1
+        report.bytes_per_round.append(sum(_nbytes(o["deltas"]) for o in outcomes)
+                                      + len(self.shards) * _nbytes(changes))
+        now = time.perf_counter()
+        report.round_seconds.append(now - self.last_finish)
+        report.compute_seconds.append(max((o["seconds"] for o in outcomes), default=0.0))
+        self.last_finish = now
+        if not np.isfinite(self.loss[0]):
+            raise self.model._diverged(epoch)
+        if r == self.per_epoch - 1:
+            result.epoch_loss.append(self.loss[0] / max(self.loss[1], 1))
+            logger.info("epoch %d/%d: loss %.4f", epoch + 1, self.cfg.epochs,
+                        result.epoch_loss[-1])
+            self.loss = [0.0, 0]
+
+    def _lost(self, s, k, what):
+        epoch, r = divmod(k, self.per_epoch)
+        why = f"epoch {epoch + 1} round {r + 1}: {what}"
+        logger.warning(why)
+        self.report.failures.append(why)
+        self._rehome(s, k)
+
+    def _rehome(self, s, k):
+        """Set shard ``s`` up again on a live worker, from its files and the current model.
+
+        A round of ``s`` already queued on its old worker is cancelled if the
+        shard moves; if it stays, that round runs first (on what the worker
+        still holds) and its outcome is used, or skipped if it has none.
+        """
+        live = sorted(self.client.nthreads())
+        if not live:
+            raise RuntimeError("every worker of the Dask cluster is gone")
+        if self.home[s] not in live:
+            self.home[s] = live[s % len(live)]
+            for _, futures in self.in_flight:
+                self.client.cancel(futures[s])
+        synced = -1 if self.combined is None else self.combined[0]
+        self.client.submit(_setup_shard, self.run, s, self.shards[s], matrices=self.matrices,
+                           synced=synced, workers=[self.home[s]], pure=False,
+                           **self.setup).result()
+        self.rebuilt[s] = k
+
+    def progress(self, t0, raw_total):
+        """A :class:`fastw2v.word2vec.TrainProgress` after the last finished round."""
+        from .sampling import learning_rate
+        from .word2vec import TrainProgress
+
+        cfg = self.cfg
+        done = self.report.rounds
+        fraction = done / (cfg.epochs * self.per_epoch)
+        elapsed = time.perf_counter() - t0
+        loss = (self.loss[0] / self.loss[1] if self.loss[1]
+                else (self.result.epoch_loss or [0.0])[-1])
+        return TrainProgress((done - 1) // self.per_epoch + 1, cfg.epochs, fraction,
+                             fraction * cfg.epochs * raw_total / max(elapsed, 1e-9),
+                             learning_rate(cfg.start_alpha, cfg.end_alpha(), fraction),
+                             loss, elapsed)
 
 
 def _matrices(model):
@@ -431,54 +531,25 @@ def _setup(client, run, shards, home, setup, matrices):
         for s in range(len(shards))])
 
 
-def _collect(client, run, futures, shards, home, setup, matrices, report, epoch, r):
-    """The round's outcomes; a shard that failed is left out and moved to another worker.
-
-    A shard whose worker lost its state (restarted) is set up again from its
-    files and the current model; its slice of this round is not trained.
-    """
-    from distributed import wait
-
-    wait(list(futures.values()))
-    outcomes = []
-    for s, future in futures.items():
-        if future.status == "error":
-            why = f"epoch {epoch + 1} round {r + 1}: shard {s} failed ({future.exception()!r}); " \
-                  "the round went on without it"
-            logger.warning(why)
-            report.failures.append(why)
-            _rehome(client, run, s, shards, home, setup, matrices)
-            continue
-        outcome = future.result()
-        if outcome is None:  # the worker restarted: rebuild the shard there, skip its round
-            _rehome(client, run, s, shards, home, setup, matrices)
-            why = f"epoch {epoch + 1} round {r + 1}: shard {s} was lost with its worker; " \
-                  "rebuilt from its files and the current model, its round skipped"
-            logger.warning(why)
-            report.failures.append(why)
-            continue
-        outcomes.append(outcome)
-    return outcomes
-
-
-def _rehome(client, run, s, shards, home, setup, matrices):
-    """Set shard ``s`` up again on a live worker, from its files and the current model."""
-    live = sorted(client.nthreads())
-    if not live:
-        raise RuntimeError("every worker of the Dask cluster is gone")
-    if home[s] not in live:
-        home[s] = live[s % len(live)]
-    client.submit(_setup_shard, run, s, shards[s], matrices=matrices, workers=[home[s]],
-                  pure=False, **setup).result()
-
-
 def _broadcast(client, data):
     """``data`` on every worker once, as one future (not hashed: it is large and new)."""
     return client.scatter([data], broadcast=True, hash=False)[0]
 
 
-def _nbytes(sparse):
-    return sum(rows.nbytes + values.nbytes for rows, values in sparse.values())
+def _message(changes, half):
+    """Sparse changes as sent: packed in 16 bits (:func:`fastw2v.replicas.pack`) when ``half``."""
+    if not half:
+        return changes
+    return {name: pack(rows, values) for name, (rows, values) in changes.items()}
+
+
+def _read(message):
+    """Sparse changes as received, unpacked if they were packed."""
+    return {name: unpack(part) if len(part) == 3 else part for name, part in message.items()}
+
+
+def _nbytes(message):
+    return sum(array.nbytes for part in message.values() for array in part)
 
 
 def _finish_model(model, result, report, read_seconds, epochs_done, alpha, min_alpha,

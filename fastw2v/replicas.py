@@ -34,12 +34,21 @@ rules combine copies that started a call from the same ``base``:
     ``base + mean_t (copy_t - base)``, model averaging. Used for the inner
     nodes next to the root, which every example of every thread moves
     (summed, the root would take ``T`` steps per step).
+
+The cluster mode (:mod:`fastw2v.distributed`) merges its workers' replicas
+with the same rules, on sparse changes (:func:`combine`): a worker sends
+only the rows it moved (:func:`changed_rows`), and its rounds are long, so
+it adds two rules that treat rows differently (``"rows"`` and ``"hot"``).
 """
 
 import numpy as np
+from numba import njit
 
-#: The combine rules.
+#: The rules :func:`merge` knows (dense copies, every row moved by every thread).
 RULES = ("sum", "mean")
+
+#: The rules :func:`combine` knows (sparse changes, each worker's own rows).
+COMBINE_RULES = ("hot", "sum", "mean", "rows")
 
 #: Inner nodes of hierarchical softmax that each thread keeps its own copy
 #: of: the heaviest, nearest the root (the root is on every word's path,
@@ -105,3 +114,211 @@ def merge(shared, copies, rule):
         total = copies.sum(axis=0)
         total -= np.float32(copies.shape[0] - 1) * shared
         shared[:] = total
+
+
+#: The largest magnitude of :func:`pack`'s 16-bit integers.
+PACK_LEVELS = 32767
+
+
+def pack(rows, values):
+    """Rows' changes in half the bytes: ``(rows as int32, each row's scale, int16 values)``.
+
+    Each row is divided by its largest absolute value and stored as 16-bit
+    integers in ``[-PACK_LEVELS, PACK_LEVELS]``, so every value is kept to
+    within ``scale / (2 PACK_LEVELS)``, 1.5e-5 of its row's largest: far
+    below the noise of one SGD step. 208 bytes a row at dim 100 instead of
+    408. :func:`unpack` reverses it, and packing what it returns gives the
+    same integers again.
+    """
+    scale = np.empty(values.shape[0], dtype=np.float32)
+    ints = np.empty(values.shape, dtype=np.int16)
+    _pack(values, scale, ints)
+    return rows.astype(np.int32), scale, ints
+
+
+def unpack(packed):
+    """The ``(rows as int64, float32 values)`` that :func:`pack` packed."""
+    rows, scale, ints = packed
+    values = np.empty(ints.shape, dtype=np.float32)
+    _unpack(scale, ints, values)
+    return rows.astype(np.int64), values
+
+
+@njit(cache=True)
+def _pack(values, scale, ints):
+    dim = values.shape[1]
+    for k in range(values.shape[0]):
+        top = np.float32(0.0)
+        for d in range(dim):
+            top = max(top, abs(values[k, d]))
+        step = top / np.float32(PACK_LEVELS) if top > 0 else np.float32(1.0)
+        scale[k] = step
+        for d in range(dim):
+            ints[k, d] = np.int16(np.round(values[k, d] / step))
+
+
+@njit(cache=True)
+def _unpack(scale, ints, values):
+    for k in range(ints.shape[0]):
+        step = scale[k]
+        for d in range(ints.shape[1]):
+            values[k, d] = np.float32(ints[k, d]) * step
+
+
+def combine(matrices, deltas, weights, rule="hot", hot=None, half=False):
+    """Add the replicas' sparse changes to the model; return the combined change.
+
+    Parameters
+    ----------
+    matrices : dict of str to ndarray
+        The model's matrices, updated in place.
+    deltas : list of dict of str to (ndarray of int64, ndarray of float32)
+        Per replica, per matrix: the rows it changed (increasing) and by how
+        much, all from the same model.
+    weights : list of float
+        Per replica: the words it trained (for ``"mean"``).
+    rule : {"hot", "sum", "mean", "rows"}
+        ``"sum"`` applies every replica's change in full, as if the replicas
+        had been Hogwild threads that saw each other's writes only at the
+        end: a row one replica moved moves as in a single run, but a row that
+        every replica moved the same way moves ``W`` times as far (with 4
+        workers on wiki17m it diverged). ``"mean"`` is model averaging
+        (Spark MLlib's rule): ``sum_w (words_w / words) delta_w``, which
+        cannot diverge but moves a row changed by one replica of ``W`` by
+        ``1/W`` of its change. ``"rows"`` averages each row over the
+        replicas that changed it, which halves every frequent row's step as
+        ``"mean"`` does. ``"hot"`` sums, except the rows in ``hot``, which it
+        averages over the replicas that changed them: the output rows that
+        every example of every replica moves (the most frequent words' rows
+        of ``syn1neg``, the inner nodes next to the root), where the
+        replicas' changes are the same step taken ``W`` times.
+    hot : dict of str to slice, optional
+        For ``"hot"``: per matrix, the rows it averages (see
+        :func:`hot_slices`).
+    half : bool
+        Pack the combined change (:func:`pack`) and apply it as it will
+        arrive, so that the model and the replicas that receive it stay the
+        same; the result is then packed.
+
+    Returns
+    -------
+    dict of str to (ndarray of int64, ndarray of float32)
+        For each matrix, the rows that changed and by how much in all
+        (with ``half``, :func:`pack`'s triple).
+    """
+    if rule not in COMBINE_RULES:
+        raise ValueError(f"rule must be one of {', '.join(COMBINE_RULES)}, not {rule!r}")
+    total = float(sum(weights)) or 1.0
+    combined = {}
+    for name, matrix in matrices.items():
+        parts = [(d[name], w) for d, w in zip(deltas, weights) if name in d]
+        if not parts:
+            continue
+        every = np.concatenate([rows for (rows, _), _ in parts])
+        touched = np.bincount(every, minlength=matrix.shape[0]).astype(np.float32)
+        averaged = np.zeros(matrix.shape[0], dtype=bool)
+        if rule == "rows":
+            averaged[:] = True
+        elif rule == "hot" and hot and name in hot:
+            averaged[hot[name]] = True
+        moved = np.flatnonzero(touched)
+        change = np.zeros((moved.size, matrix.shape[1]), dtype=np.float32)
+        for (rows, delta), weight in parts:
+            at = np.searchsorted(moved, rows)  # rows are distinct within a replica
+            if rule == "mean":
+                scale = np.full(rows.size, weight / total, dtype=np.float32)
+            else:
+                scale = np.where(averaged[rows], 1.0 / touched[rows], 1.0).astype(np.float32)
+            add_rows(change, at, delta, scale)
+        combined[name] = pack(moved, change) if half else (moved, change)
+        if half:
+            change = unpack(combined[name])[1]
+        add_rows(matrix, moved, change, np.ones(moved.size, dtype=np.float32))
+    return combined
+
+
+@njit(cache=True)
+def add_rows(matrix, rows, values, scale):
+    """``matrix[rows[k]] += scale[k] * values[k]`` for every ``k``, in one pass.
+
+    NumPy's ``matrix[rows] += ...`` gathers, adds and scatters through
+    temporaries of the full size: on wiki17m's 71,058 x 100 matrices that
+    was a tenth of a second a round, a compiled loop a few milliseconds.
+    ``rows`` may repeat (each repeat adds).
+    """
+    dim = matrix.shape[1]
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        s = scale[k]
+        for d in range(dim):
+            matrix[i, d] += s * values[k, d]
+
+
+@njit(cache=True)
+def copy_rows(target, source, rows):
+    """``target[rows] = source[rows]``, in one pass (see :func:`add_rows`)."""
+    dim = target.shape[1]
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        for d in range(dim):
+            target[i, d] = source[i, d]
+
+
+def hot_slices(matrices):
+    """The rows rule ``"hot"`` averages: the output rows every example moves.
+
+    The :data:`HOT_ROWS` most frequent words' rows of ``syn1neg`` (each is a
+    target or a negative of a large share of all examples) and the
+    :data:`HOT_NODES` inner nodes next to the root in ``syn1`` (the root is
+    on every path). Not ``syn0``: a frequent word's input row is moved only
+    where the word is in a context, and subsampling thins those. Measured
+    on wiki17m, CBOW, 3 epochs, 2 workers, 500,000-word rounds, median of
+    seeds 1-3, analogy / WS353: every row summed 0.296 / 0.635; these rows
+    averaged 0.313 / 0.638; ``syn0``'s frequent rows averaged as well 0.310
+    / 0.623 (benchmarks/README.md, "bench_cluster.py").
+    """
+    out = {}
+    if "syn1neg" in matrices:
+        out["syn1neg"] = slice(0, HOT_ROWS)
+    if "syn1" in matrices:
+        out["syn1"] = slice(max(0, matrices["syn1"].shape[0] - HOT_NODES), None)
+    return out
+
+
+@njit(cache=True)
+def _moved_rows(base, replica, rows, delta):
+    """Rows of ``replica`` that differ from ``base``; their change; ``base`` caught up.
+
+    One pass over both matrices, stopping at a row's first differing value
+    (most rows of a long round moved): writes the changed rows' indices into
+    ``rows`` and ``replica - base`` into ``delta``, sets those rows of
+    ``base`` to ``replica``'s, and returns how many there were.
+    """
+    n = 0
+    dim = base.shape[1]
+    for i in range(base.shape[0]):
+        for d in range(dim):
+            if replica[i, d] != base[i, d]:
+                break
+        else:
+            continue
+        rows[n] = i
+        for d in range(dim):
+            delta[n, d] = replica[i, d] - base[i, d]
+            base[i, d] = replica[i, d]
+        n += 1
+    return n
+
+
+def changed_rows(base, replica):
+    """The rows of ``replica`` that differ from ``base``, and by how much; ``base`` catches up.
+
+    ``base`` is the replica as it was at the last call: afterwards it equals
+    ``replica`` again, so a worker keeps one copy of the model for this and
+    never copies it whole. Returns (rows as int64, changes as float32);
+    both are views of buffers sized for every row.
+    """
+    rows = np.empty(base.shape[0], dtype=np.int64)
+    delta = np.empty(base.shape, dtype=np.float32)
+    n = _moved_rows(base, replica, rows, delta)
+    return rows[:n], delta[:n]

@@ -51,10 +51,12 @@ def test_the_vocabulary_is_the_one_a_local_run_builds(processes, planted):
     assert model.distributed.workers == 2 and model.distributed.shards == 2
 
 
-@pytest.mark.parametrize("rule", fd.RULES)
-def test_cluster_training_recovers_planted_topics(processes, planted, rule):
+@pytest.mark.parametrize("rule,overlap,half",
+                         [(rule, True, True) for rule in fd.RULES] + [("hot", False, False)])
+def test_cluster_training_recovers_planted_topics(processes, planted, rule, overlap, half):
     folder, groups = planted
-    model = fd.train(processes, folder, round_words=5000, rule=rule, **SETTINGS)
+    model = fd.train(processes, folder, round_words=5000, rule=rule, overlap=overlap, half=half,
+                     **SETTINGS)
     purity = neighbour_purity(model.wv.vectors, model.wv.index_to_key, groups)
     assert purity >= 0.9, f"{rule}: only {purity:.0%} of neighbours share the topic"
     loss = model.result.epoch_loss
@@ -66,28 +68,117 @@ def test_cluster_training_recovers_planted_topics(processes, planted, rule):
 
 
 def test_combine_rules():
-    base = {"syn0": np.zeros((4, 2), np.float32)}
+    from fastw2v.replicas import combine
+
     deltas = [{"syn0": (np.array([0, 1]), np.ones((2, 2), np.float32))},
               {"syn0": (np.array([1, 3]), np.full((2, 2), 3.0, np.float32))}]
-    changed = fd.combine(base, deltas, [1, 3], "sum")
-    assert base["syn0"][:, 0].tolist() == [1, 4, 0, 3]
-    assert changed["syn0"][0].tolist() == [0, 1, 3]
-    base = {"syn0": np.zeros((4, 2), np.float32)}
-    fd.combine(base, deltas, [1, 3], "mean")
-    assert base["syn0"][:, 0].tolist() == [0.25, 0.25 + 2.25, 0, 2.25]
-    base = {"syn0": np.zeros((4, 2), np.float32)}
-    fd.combine(base, deltas, [1, 3], "rows")  # row 1 moved by both: their mean
-    assert base["syn0"][:, 0].tolist() == [1, 2, 0, 3]
+
+    def combined(rule, hot=None):
+        base = {"syn0": np.full((4, 2), 10.0, np.float32)}
+        rows, change = combine(base, deltas, [1, 3], rule, hot)["syn0"]
+        assert np.array_equal(base["syn0"][rows], 10.0 + change)  # returned = applied
+        return (base["syn0"][:, 0] - 10.0).tolist(), rows.tolist()
+
+    assert combined("sum") == ([1, 4, 0, 3], [0, 1, 3])
+    assert combined("mean")[0] == [0.25, 0.25 + 2.25, 0, 2.25]
+    assert combined("rows")[0] == [1, 2, 0, 3]  # row 1 moved by both: their mean
+    # "hot": the rows named hot are averaged over the replicas that moved them, the rest summed
+    assert combined("hot", {"syn0": slice(0, 2)})[0] == [1, 2, 0, 3]
+    assert combined("hot", {"syn0": slice(2, 4)})[0] == [1, 4, 0, 3]
+    assert combined("hot")[0] == [1, 4, 0, 3]
     with pytest.raises(ValueError, match="rule must be"):
-        fd.combine(base, deltas, [1, 3], "median")
+        combine({"syn0": np.zeros((4, 2), np.float32)}, deltas, [1, 3], "median")
 
 
-def test_changed_rows_are_the_rows_a_round_moved():
-    before = np.zeros((5, 3), np.float32)
-    after = before.copy()
-    after[[1, 4]] += 0.5
-    rows, delta = fd.changed_rows(before, after)
-    assert rows.tolist() == [1, 4] and np.allclose(delta, 0.5)
+def test_packed_changes_keep_each_value_to_a_step_of_its_row():
+    from fastw2v.replicas import PACK_LEVELS, pack, unpack
+
+    rng = np.random.default_rng(2)
+    values = (rng.standard_normal((40, 9)) * np.logspace(-8, 1, 40)[:, None]).astype(np.float32)
+    values[7] = 0.0  # a row that did not move at all
+    rows = np.arange(3, 43)
+    packed = pack(rows, values)
+    assert packed[0].dtype == np.int32 and packed[2].dtype == np.int16
+    assert sum(a.nbytes for a in packed) < 0.6 * (rows.astype(np.int64).nbytes + values.nbytes)
+    back_rows, back = unpack(packed)
+    assert back_rows.tolist() == rows.tolist()
+    top = np.abs(values).max(axis=1, keepdims=True)
+    assert np.all(np.abs(back - values) <= top / (2 * PACK_LEVELS) * 1.001 + 1e-30)
+    assert np.all(back[7] == 0.0) and np.all(np.abs(back).max(axis=1)[top[:, 0] > 0] > 0)
+    again = pack(rows, back)  # what the driver applied is exactly what the replicas receive
+    assert all(np.array_equal(x, y) for x, y in zip(again, packed))
+
+
+def test_combining_packed_changes_applies_what_is_sent():
+    from fastw2v.replicas import combine, unpack
+
+    rng = np.random.default_rng(3)
+    deltas = [{"syn0": (np.array([0, 2, 5]), rng.standard_normal((3, 6)).astype(np.float32))},
+              {"syn0": (np.array([2, 3]), rng.standard_normal((2, 6)).astype(np.float32))}]
+    exact = {"syn0": np.zeros((8, 6), np.float32)}
+    combine(exact, deltas, [1, 1], "sum")
+    model = {"syn0": np.zeros((8, 6), np.float32)}
+    message = combine(model, deltas, [1, 1], "sum", half=True)["syn0"]
+    rows, change = unpack(message)
+    assert rows.tolist() == [0, 2, 3, 5] and np.array_equal(model["syn0"][rows], change)
+    assert np.allclose(model["syn0"], exact["syn0"], rtol=0, atol=1e-4)
+
+
+def test_hot_rows_are_the_output_rows_every_example_moves():
+    from fastw2v.replicas import HOT_NODES, HOT_ROWS, hot_slices
+
+    matrices = {name: np.zeros((5000, 4), np.float32) for name in ("syn0", "syn1neg", "syn1")}
+    hot = hot_slices(matrices)
+    assert set(hot) == {"syn1neg", "syn1"}  # input rows are summed
+    assert np.arange(5000)[hot["syn1neg"]].tolist() == list(range(HOT_ROWS))
+    assert np.arange(5000)[hot["syn1"]].tolist() == list(range(5000 - HOT_NODES, 5000))
+
+
+def test_changed_rows_are_the_rows_a_round_moved_and_the_base_catches_up():
+    from fastw2v.replicas import changed_rows
+
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((50, 7)).astype(np.float32)
+    replica = base.copy()
+    replica[[1, 4, 49]] += 0.5
+    replica[20, 6] = -3.0  # one value of a row is enough
+    expected = replica[[1, 4, 20, 49]] - base[[1, 4, 20, 49]]
+    rows, delta = changed_rows(base, replica)
+    assert rows.tolist() == [1, 4, 20, 49] and np.array_equal(delta, expected)
+    assert np.array_equal(base, replica)
+    rows, delta = changed_rows(base, replica)
+    assert rows.size == 0 and delta.shape == (0, 7)
+
+
+def test_a_worker_catching_up_holds_the_model_plus_its_own_newer_rounds():
+    """Overlapped rounds: the replica takes the combined round minus its own part of it."""
+    from fastw2v.replicas import changed_rows, combine
+
+    rng = np.random.default_rng(1)
+    model = {"syn0": rng.standard_normal((30, 4)).astype(np.float32)}
+    replicas = [{"syn0": model["syn0"].copy()} for _ in range(2)]
+    states = [{"replica": r, "base": {"syn0": r["syn0"].copy()}, "sent": {}, "synced": -1}
+              for r in replicas]
+
+    def train_round(state, k, rows):
+        state["replica"]["syn0"][rows] += rng.standard_normal((len(rows), 4)).astype(np.float32)
+        state["sent"][k] = {"syn0": changed_rows(state["base"]["syn0"], state["replica"]["syn0"])}
+        return state["sent"][k]
+
+    sent0 = [train_round(states[0], 0, [1, 2, 3]), train_round(states[1], 0, [3, 4, 5])]
+    combined0 = (0, combine(model, sent0, [1, 1], "sum"))
+    own1 = train_round(states[0], 1, [2, 9])  # worker 0 trains round 1 before round 0 comes back
+    fd._catch_up(states[0], combined0)
+    expected = model["syn0"].copy()
+    expected[own1["syn0"][0]] += own1["syn0"][1]
+    assert np.allclose(states[0]["replica"]["syn0"], expected, atol=1e-6)
+    assert np.array_equal(states[0]["base"]["syn0"], states[0]["replica"]["syn0"])
+    assert 0 not in states[0]["sent"] and 1 in states[0]["sent"]
+    # a replica set up from the model after round 0 takes nothing of it
+    fresh = {"replica": {"syn0": model["syn0"].copy()}, "base": {"syn0": model["syn0"].copy()},
+             "sent": {}, "synced": 0}
+    fd._catch_up(fresh, combined0)
+    assert np.array_equal(fresh["replica"]["syn0"], model["syn0"])
 
 
 #: The round tasks seen by :func:`flaky_round`. Module level, like the function:

@@ -137,6 +137,7 @@ def main(argv=None) -> int:
             rec.update(rounds=report.rounds, communication_share=report.communication_share,
                        bytes_per_round=median(report.bytes_per_round),
                        compute_seconds=sum(report.compute_seconds),
+                       combine_seconds=sum(report.combine_seconds),
                        round_seconds=sum(report.round_seconds), failures=len(report.failures))
         records.append(rec)
         print(json.dumps(rec), flush=True)

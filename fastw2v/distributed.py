@@ -63,14 +63,20 @@ from .replicas import COMBINE_RULES, add_rows, combine, copy_rows, pack, unpack
 
 logger = logging.getLogger("fastw2v")
 
-#: Kept tokens a worker trains per round by default. Rounds must be long
-#: enough that the exchange (the rows the round touched, twice) stays small
-#: next to the training, and short enough that replicas do not drift apart:
-#: measured on wiki17m with 2 workers (benchmarks/README.md, "bench_cluster.py").
-ROUND_WORDS = 2_000_000
+#: Kept tokens a worker trains per round by default. A worker sees the
+#: others' changes ``ROUND_WORDS`` words late in lockstep, twice that with
+#: overlap, and quality falls with that delay; shorter rounds cost more
+#: exchanges. Measured on wiki17m (CBOW, 3 epochs, 2 workers x 1 thread,
+#: overlap, median of seeds 1-3, analogy / WS353 as a share of one 2-thread
+#: process): 250,000 words 95% / 101%, 500,000 90% / 101%, 1,000,000 89% /
+#: 95%, 2,000,000 88% / 95% (benchmarks/README.md, "bench_cluster.py").
+ROUND_WORDS = 250_000
 
 #: The combine rules (:func:`fastw2v.replicas.combine`).
 RULES = COMBINE_RULES
+
+#: Seconds between two checks, while a round runs, that its workers are still there.
+HEARTBEAT = 1.0
 
 # Worker-side state: each shard's corpus, model replica and kernel, by (run, shard).
 # A module global, so that it outlives the tasks on the worker process.
@@ -92,6 +98,8 @@ class DistributedReport:
         Wall time of each round at the driver.
     compute_seconds : list of float
         The slowest shard's kernel time in each round.
+    combine_seconds : list of float
+        The driver's time to combine each round's changes.
     failures : list of str
         Shards that failed in a round, and why.
     """
@@ -102,6 +110,7 @@ class DistributedReport:
     bytes_per_round: list = field(default_factory=list)
     round_seconds: list = field(default_factory=list)
     compute_seconds: list = field(default_factory=list)
+    combine_seconds: list = field(default_factory=list)
     failures: list = field(default_factory=list)
 
     @property
@@ -394,7 +403,7 @@ class _Rounds:
         self.hot = hot_slices(matrices)
         self.in_flight = []  # (round, {shard: future}), oldest first
         self.combined = None  # (round, {name: (rows, change)}): the newest combination
-        self.rebuilt = {}  # shard -> the round whose collection set it up again
+        self.queued = set()  # (shard, round) queued on a worker before the shard was rebuilt
         self.loss = [0.0, 0]  # this epoch's loss and examples so far
         self.last_finish = time.perf_counter()
 
@@ -426,13 +435,15 @@ class _Rounds:
         return finished
 
     def _finish(self, k, futures):
-        from distributed import wait
-
         epoch, r = divmod(k, self.per_epoch)
-        wait(list(futures.values()))
+        gone = self._wait(futures)
         outcomes = []
         for s, future in futures.items():
-            if future.status == "cancelled":  # its shard moved; reported when it did
+            if s in gone:
+                self._lost(s, k, f"shard {s}'s worker left; the shard was rebuilt on another "
+                                 "from its files and the current model, its round skipped")
+                continue
+            if future.cancelled():  # its shard moved; reported when it did
                 continue
             if future.status == "error":
                 self._lost(s, k, f"shard {s} failed ({future.exception()!r}); "
@@ -440,14 +451,16 @@ class _Rounds:
                 continue
             outcome = future.result()
             if outcome is None:
-                if self.rebuilt.get(s) != k - 1:  # not the round queued before its rebuild
+                if (s, k) not in self.queued:  # not a round queued before its shard's rebuild
                     self._lost(s, k, f"shard {s} was lost with its worker; rebuilt from its "
                                      "files and the current model, its round skipped")
                 continue
             outcomes.append(outcome)
+        t_combine = time.perf_counter()
         deltas = [_read(o["deltas"]) for o in outcomes]
         changes = combine(self.matrices, deltas, [o["words"] for o in outcomes], self.rule,
                           self.hot, self.half)
+        self.report.combine_seconds.append(time.perf_counter() - t_combine)
         self.combined = (k, changes)
         report, result = self.report, self.result
         self.loss[0] += sum(o["loss"] for o in outcomes)
@@ -468,14 +481,36 @@ class _Rounds:
                         result.epoch_loss[-1])
             self.loss = [0.0, 0]
 
+    def _wait(self, futures):
+        """Wait for a round's tasks; return the shards whose worker left before theirs ran.
+
+        A task bound to a worker that is gone would wait for it for ever, so
+        the cluster's workers are checked every :data:`HEARTBEAT` seconds.
+        """
+        from distributed import wait
+
+        gone = set()
+        while True:
+            # a cancelled future makes wait() raise: its shard moved (see _rehome)
+            pending = [f for s, f in futures.items() if not f.cancelled() and s not in gone]
+            try:
+                wait(pending, timeout=HEARTBEAT)
+                return gone
+            except TimeoutError:
+                live = set(self.client.nthreads())
+                for s, future in futures.items():
+                    if not future.done() and self.home[s] not in live:
+                        self.client.cancel(future)
+                        gone.add(s)
+
     def _lost(self, s, k, what):
         epoch, r = divmod(k, self.per_epoch)
         why = f"epoch {epoch + 1} round {r + 1}: {what}"
         logger.warning(why)
         self.report.failures.append(why)
-        self._rehome(s, k)
+        self._rehome(s)
 
-    def _rehome(self, s, k):
+    def _rehome(self, s):
         """Set shard ``s`` up again on a live worker, from its files and the current model.
 
         A round of ``s`` already queued on its old worker is cancelled if the
@@ -489,11 +524,11 @@ class _Rounds:
             self.home[s] = live[s % len(live)]
             for _, futures in self.in_flight:
                 self.client.cancel(futures[s])
+        self.queued.update((s, later) for later, _ in self.in_flight)
         synced = -1 if self.combined is None else self.combined[0]
         self.client.submit(_setup_shard, self.run, s, self.shards[s], matrices=self.matrices,
                            synced=synced, workers=[self.home[s]], pure=False,
                            **self.setup).result()
-        self.rebuilt[s] = k
 
     def progress(self, t0, raw_total):
         """A :class:`fastw2v.word2vec.TrainProgress` after the last finished round."""

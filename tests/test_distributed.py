@@ -211,6 +211,25 @@ def test_a_failing_shard_does_not_end_the_run(threads, planted, monkeypatch):
     assert model.distributed.rounds == len(ROUND_CALLS) // 2
 
 
+def test_a_worker_that_leaves_hands_its_shard_to_another(threads, planted):
+    """A worker retired mid-run: its queued round is dropped and its shard moves."""
+    folder, groups = planted
+    leaving = sorted(threads.nthreads())[1]
+    rounds = []
+
+    def progress(_):
+        rounds.append(1)
+        if len(rounds) == 3:
+            threads.retire_workers([leaving], close_workers=True)
+
+    model = fd.train(threads, folder, round_words=5000, progress=progress, **SETTINGS)
+    failures = model.distributed.failures
+    assert len(failures) == 1 and "worker left" in failures[0], failures
+    assert sorted(threads.nthreads()) != [] and leaving not in threads.nthreads()
+    assert neighbour_purity(model.wv.vectors, model.wv.index_to_key, groups) >= 0.9
+    assert model.state.epochs_trained == SETTINGS["epochs"]
+
+
 def test_standard_input_is_refused(threads, planted):
     from fastw2v.corpus import CorpusError
 

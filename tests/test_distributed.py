@@ -86,6 +86,12 @@ def test_combine_rules():
     assert combined("hot", {"syn0": slice(0, 2)})[0] == [1, 2, 0, 3]
     assert combined("hot", {"syn0": slice(2, 4)})[0] == [1, 4, 0, 3]
     assert combined("hot")[0] == [1, 4, 0, 3]
+    # "hot" moves a row at most twice its movers' mean change: three replicas, 3 -> 2
+    three = [{"syn0": (np.array([0]), np.ones((1, 2), np.float32))}] * 3
+    for rule, expected in (("hot", 2.0), ("sum", 3.0)):
+        model = {"syn0": np.zeros((1, 2), np.float32)}
+        combine(model, three, [1, 1, 1], rule)
+        assert model["syn0"][0, 0] == expected, rule
     with pytest.raises(ValueError, match="rule must be"):
         combine({"syn0": np.zeros((4, 2), np.float32)}, deltas, [1, 3], "median")
 

@@ -94,7 +94,7 @@ INIT_SETTINGS = {"threads", "epochs", "alpha", "min_alpha"}
                    "cluster mode on one machine).")
 @click.option("--round-words", type=int, default=None,
               help="Cluster mode: words each worker trains between two exchanges "
-                   "[default: 2,000,000].")
+                   "[default: 250,000].")
 def train(corpus, output, fmt, quiet, report, save_model, resume, init, scheduler, local_workers,
           round_words, **settings):
     """Train word vectors on CORPUS (UTF-8 text, one sentence a line) and write them to OUTPUT.

@@ -362,10 +362,9 @@ def train(client, paths, round_words=ROUND_WORDS, rule="hot", overlap=True, half
             if stop is not None and stop():
                 result.stopped = True
                 break
-            if not overlap:
-                rounds.finish_all()
             rounds.submit(k)
-            # with overlap, round k trains while round k - 1 is collected and combined
+            # with overlap, round k trains while round k - 1 is collected and combined;
+            # in lockstep, round k is collected before round k + 1 is sent
             if rounds.finish_all(keep=1 if overlap else 0) and progress is not None:
                 progress(rounds.progress(t0, raw_total))
         if rounds.finish_all() and progress is not None:

@@ -93,7 +93,8 @@ class DistributedReport:
     shards : int
     rounds : int
     bytes_per_round : list of int
-        Bytes of model rows sent and received per round (deltas in, updates out).
+        Bytes of model rows moved per round: every worker's changes in, the combined
+        change out to every worker (packed, with ``half``).
     round_seconds : list of float
         Wall time of each round at the driver.
     compute_seconds : list of float

@@ -327,7 +327,9 @@ def changed_rows(base, replica):
     ``base`` is the replica as it was at the last call: afterwards it equals
     ``replica`` again, so a worker keeps one copy of the model for this and
     never copies it whole. Returns (rows as int64, changes as float32);
-    both are views of buffers sized for every row.
+    both are views of buffers sized for every row, of which only the rows
+    written take memory (large buffers are mapped page by page as they are
+    first touched), and a view is pickled without the rest of its buffer.
     """
     rows = np.empty(base.shape[0], dtype=np.int64)
     delta = np.empty(base.shape, dtype=np.float32)

@@ -30,7 +30,7 @@ from .cli_common import (EXIT_INTERRUPTED, check_output_path, config_error, defa
                          output_format, validated_config, write_vectors)
 from .config import MODELS, ConfigError
 from .formats import OutputPathError
-from .interrupts import StopSignals, deferred_sigint
+from .interrupts import StopSignals, deferred_sigint, sigint_ignored_by_children
 from .progress import ProgressPrinter, human
 
 #: Settings a run from a saved model may change: with --resume only the thread
@@ -394,8 +394,9 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
     threads = settings.get("threads")
     try:
         if local_workers is not None:
-            cluster = LocalCluster(n_workers=local_workers, threads_per_worker=threads or 1,
-                                   processes=True, dashboard_address=None)
+            with sigint_ignored_by_children():  # Ctrl-C stops the driver's rounds, not the workers
+                cluster = LocalCluster(n_workers=local_workers, threads_per_worker=threads or 1,
+                                       processes=True, dashboard_address=None)
             client = Client(cluster)
         else:
             cluster, client = None, Client(scheduler, timeout="30s")

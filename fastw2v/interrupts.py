@@ -142,3 +142,28 @@ def deferred_sigint():
         signal.signal(signal.SIGINT, previous)
     if pressed:
         raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigint_ignored_by_children():
+    """Processes started in the block ignore SIGINT (Ctrl-C), and so does this one meanwhile.
+
+    A Ctrl-C at a terminal goes to every process of the foreground group, so
+    the worker processes of a ``LocalCluster`` (``--local-workers``) died of
+    it mid-round and the run was lost, instead of stopping after the round
+    like a local one. A signal set to be ignored stays ignored across
+    ``exec``, and Python then installs no KeyboardInterrupt handler, so the
+    workers leave the Ctrl-C to the driver. Only an ignored disposition is
+    inherited, not a handler, so this process ignores SIGINT too while the
+    block runs (the cluster's start, about two seconds): a press then is
+    lost. An ignored SIGINT stays ignored; outside the main thread it does
+    nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,5 +1,12 @@
 """The cluster mode on a Dask LocalCluster: vocabulary, quality, combine rules, failures, CLI."""
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -263,3 +270,32 @@ def test_the_command_line_trains_on_a_local_cluster(tmp_path, planted):
 def test_the_command_line_states_the_default_round_length():
     result = run("train", "--help")
     assert f"[default: {fd.ROUND_WORDS:,}]" in " ".join(result.output.split())
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
+def test_ctrl_c_stops_a_local_cluster_run_after_its_round_and_writes_the_vectors(tmp_path,
+                                                                               planted):
+    """A terminal's Ctrl-C reaches the whole process group, the LocalCluster's workers too."""
+    folder, _ = planted
+    out = tmp_path / "v.txt"
+    cmd = [sys.executable, "-m", "fastw2v", "train", str(folder), "-o", str(out),
+           "--local-workers", "2", "--threads", "1", "--round-words", "2000", "--dim", "16",
+           "--min-count", "1", "--epochs", "100000"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    err = []
+    reader = threading.Thread(target=lambda: err.extend(iter(proc.stderr.readline, "")))
+    reader.start()
+    deadline = time.monotonic() + 60
+    while "training" not in "".join(err) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # a few rounds in
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=60)
+    reader.join(timeout=10)
+    text = "".join(err)
+    assert proc.returncode == 130, text
+    assert "partial vectors" in text and "Traceback" not in text
+    from fastw2v import KeyedVectors
+
+    assert len(KeyedVectors.load_word2vec_format(out).index_to_key) > 0

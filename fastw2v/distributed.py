@@ -125,10 +125,18 @@ class DistributedReport:
 
 
 def _scan_shard(run, shard, files, threads):
-    """Worker: read a shard's files once; keep them; return their words and counts."""
-    from .corpus import scan_corpus
+    """Worker: read a shard's files once; keep them; return their words and counts.
 
-    scanned = scan_corpus(files, threads=threads)
+    A corpus error (an empty or unreadable file) is returned, not raised:
+    raised, Dask's worker would log it with a traceback before the driver
+    reports it in one line.
+    """
+    from .corpus import CorpusError, scan_corpus
+
+    try:
+        scanned = scan_corpus(files, threads=threads)
+    except CorpusError as exc:
+        return exc
     _SHARDS[run, shard] = {"scanned": scanned, "files": files}
     return scanned.words, scanned.counts
 
@@ -338,6 +346,9 @@ def train(client, paths, round_words=ROUND_WORDS, rule="hot", overlap=True, half
             client.submit(_scan_shard, run, s, shards[s], cfg.threads, workers=[home[s]],
                           pure=False, key=f"fastw2v-scan-{run}-{s}")
             for s in range(len(shards))])
+        for outcome in counted:
+            if isinstance(outcome, CorpusError):
+                raise outcome
         words, counts = _merge_counts(counted)
         del counted
         vocab, _ = select_vocabulary(words, counts, cfg.min_count, cfg.max_final_vocab)

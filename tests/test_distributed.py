@@ -299,3 +299,14 @@ def test_ctrl_c_stops_a_local_cluster_run_after_its_round_and_writes_the_vectors
     from fastw2v import KeyedVectors
 
     assert len(KeyedVectors.load_word2vec_format(out).index_to_key) > 0
+
+
+def test_an_empty_shard_is_one_line_of_error_not_a_worker_traceback(tmp_path):
+    (tmp_path / "a.txt").write_text("")
+    (tmp_path / "b.txt").write_text("")
+    result = subprocess.run(
+        [sys.executable, "-m", "fastw2v", "train", str(tmp_path), "-o", str(tmp_path / "v.txt"),
+         "--local-workers", "2", "--threads", "1"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "the corpus is empty" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "v.txt").exists()

@@ -39,6 +39,13 @@ RESUME_SETTINGS = {"threads"}
 INIT_SETTINGS = {"threads", "epochs", "alpha", "min_alpha"}
 
 
+#: ``--local-workers`` starts this many worker processes per CPU at most: more
+#: than one a CPU is slower but shows the quality of combining more replicas
+#: (benchmarks/bench_cluster.py ran 8 on 2 CPUs); thousands would only exhaust
+#: the machine before training started.
+MAX_LOCAL_WORKERS_PER_CPU = 8
+
+
 @click.command()
 @click.argument("corpus", nargs=-1, type=click.Path())
 @click.option("-o", "--output", type=click.Path(), default=None,
@@ -373,6 +380,11 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
         raise click.UsageError("the cluster mode needs CORPUS... and -o")
     if local_workers is not None and local_workers < 1:
         raise click.ClickException(f"invalid --local-workers: must be at least 1, not {local_workers}")
+    most = MAX_LOCAL_WORKERS_PER_CPU * (os.cpu_count() or 1)
+    if local_workers is not None and local_workers > most:
+        raise click.ClickException(
+            f"invalid --local-workers: {local_workers} worker processes on this machine's "
+            f"{os.cpu_count()} CPUs (at most {most}); use --scheduler for a larger cluster")
     if round_words is not None and round_words < 1:
         raise click.ClickException(f"invalid --round-words: must be at least 1, not {round_words}")
     config = validated_config(**settings)

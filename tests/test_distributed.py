@@ -265,6 +265,8 @@ def test_the_command_line_trains_on_a_local_cluster(tmp_path, planted):
     assert mixed.exit_code == 2 and "starts a new model" in mixed.output
     bad = run("train", folder, "-o", out, "--local-workers", 0)
     assert_clean_error(bad, "--local-workers")
+    too_many = run("train", folder, "-o", out, "--local-workers", 100_000)
+    assert_clean_error(too_many, "--local-workers")
 
 
 def test_the_command_line_states_the_default_round_length():

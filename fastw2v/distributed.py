@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import ConfigError, TrainConfig, _check_int
-from .replicas import COMBINE_RULES, add_rows, combine, copy_rows, pack, unpack
+from .replicas import COMBINE_RULES, add_rows, as_rows, combine, copy_rows, pack
 
 logger = logging.getLogger("fastw2v")
 
@@ -172,7 +172,8 @@ def _setup_shard(run, shard, files, vocab_words, counts, settings, matrices, syn
 def _catch_up(state, combined):
     """Worker: add the other replicas' part of a combined round to this replica.
 
-    ``combined`` is ``(round, {name: (rows, change)})``: the model's change
+    ``combined`` is ``(round, {name: (rows, change)})`` (or packed, see
+    :func:`fastw2v.replicas.as_rows`): the model's change
     in that round, which includes this shard's own change (kept in
     ``state["sent"]`` since it was sent), already in the replica. So the
     replica takes ``change - own``: afterwards it is the model as the driver
@@ -181,16 +182,17 @@ def _catch_up(state, combined):
     """
     if combined is None:
         return
-    q, changes = combined[0], _read(combined[1])
+    q, changes = combined
     own = state["sent"].pop(q, {})
     for old in [k for k in state["sent"] if k < q]:
         del state["sent"][old]  # a round the driver went on without
     if q <= state["synced"]:
         return
     state["synced"] = q
-    for name, (rows, change) in changes.items():
+    for name, part in changes.items():
         replica, base = state["replica"][name], state["base"][name]
-        add_rows(replica, rows, change, np.ones(rows.size, dtype=np.float32))
+        rows, values, factors = as_rows(part)
+        add_rows(replica, rows, values, factors)
         copy_rows(base, replica, rows)
         if name in own:
             mine, delta = own[name]
@@ -468,7 +470,7 @@ class _Rounds:
                 continue
             outcomes.append(outcome)
         t_combine = time.perf_counter()
-        deltas = [_read(o["deltas"]) for o in outcomes]
+        deltas = [o["deltas"] for o in outcomes]
         changes = combine(self.matrices, deltas, [o["words"] for o in outcomes], self.rule,
                           self.hot, self.half)
         self.report.combine_seconds.append(time.perf_counter() - t_combine)
@@ -587,11 +589,6 @@ def _message(changes, half):
     if not half:
         return changes
     return {name: pack(rows, values) for name, (rows, values) in changes.items()}
-
-
-def _read(message):
-    """Sparse changes as received, unpacked if they were packed."""
-    return {name: unpack(part) if len(part) == 3 else part for name, part in message.items()}
 
 
 def _nbytes(message):

@@ -172,9 +172,9 @@ def combine(matrices, deltas, weights, rule="hot", hot=None, half=False):
     ----------
     matrices : dict of str to ndarray
         The model's matrices, updated in place.
-    deltas : list of dict of str to (ndarray of int64, ndarray of float32)
+    deltas : list of dict of str to (ndarray of int, ndarray of float32)
         Per replica, per matrix: the rows it changed (increasing) and by how
-        much, all from the same model.
+        much, all from the same model; or :func:`pack`'s triple.
     weights : list of float
         Per replica: the words it trained (for ``"mean"``).
     rule : {"hot", "sum", "mean", "rows"}
@@ -202,9 +202,9 @@ def combine(matrices, deltas, weights, rule="hot", hot=None, half=False):
         For ``"hot"``: per matrix, the rows it averages (see
         :func:`hot_slices`).
     half : bool
-        Pack the combined change (:func:`pack`) and apply it as it will
-        arrive, so that the model and the replicas that receive it stay the
-        same; the result is then packed.
+        Pack the combined change (:func:`pack`) and apply it as the replicas
+        that receive it will (:func:`add_rows` on the packed integers), so
+        that they and the model stay the same; the result is then packed.
 
     Returns
     -------
@@ -220,7 +220,7 @@ def combine(matrices, deltas, weights, rule="hot", hot=None, half=False):
         parts = [(d[name], w) for d, w in zip(deltas, weights) if name in d]
         if not parts:
             continue
-        every = np.concatenate([rows for (rows, _), _ in parts])
+        every = np.concatenate([part[0] for part, _ in parts])
         touched = np.bincount(every, minlength=matrix.shape[0]).astype(np.float32)
         averaged = np.zeros(matrix.shape[0], dtype=bool)
         if rule == "rows":
@@ -229,7 +229,8 @@ def combine(matrices, deltas, weights, rule="hot", hot=None, half=False):
             averaged[hot[name]] = True
         moved = np.flatnonzero(touched)
         change = np.zeros((moved.size, matrix.shape[1]), dtype=np.float32)
-        for (rows, delta), weight in parts:
+        for part, weight in parts:
+            rows, delta, factor = as_rows(part)
             at = np.searchsorted(moved, rows)  # rows are distinct within a replica
             if rule == "mean":
                 scale = np.full(rows.size, weight / total, dtype=np.float32)
@@ -240,29 +241,44 @@ def combine(matrices, deltas, weights, rule="hot", hot=None, half=False):
                 else:
                     summed = 1.0
                 scale = np.where(averaged[rows], 1.0 / touched[rows], summed).astype(np.float32)
-            add_rows(change, at, delta, scale)
+            add_rows(change, at, delta, factor * scale)
         combined[name] = pack(moved, change) if half else (moved, change)
-        if half:
-            change = unpack(combined[name])[1]
-        add_rows(matrix, moved, change, np.ones(moved.size, dtype=np.float32))
+        add_rows(matrix, *as_rows(combined[name]))  # what the replicas will add
     return combined
+
+
+def as_rows(part):
+    """A sparse change as ``(rows, values, factors)``: row ``rows[k]`` changes by ``factors[k] * values[k]``.
+
+    ``part`` is plain, ``(rows, values)``, or packed, ``(rows, scale, ints)``
+    (:func:`pack`): :func:`add_rows` takes the packed integers as they are,
+    without unpacking them first.
+    """
+    if len(part) == 3:
+        rows, scale, ints = part
+        return rows, ints, scale
+    rows, values = part
+    return rows, values, np.ones(rows.size, dtype=np.float32)
 
 
 @njit(cache=True)
 def add_rows(matrix, rows, values, scale):
     """``matrix[rows[k]] += scale[k] * values[k]`` for every ``k``, in one pass.
 
-    NumPy's ``matrix[rows] += ...`` gathers, adds and scatters through
-    temporaries of the full size: on wiki17m's 71,058 x 100 matrices that
-    was a tenth of a second a round, a compiled loop a few milliseconds.
-    ``rows`` may repeat (each repeat adds).
+    ``values`` may be float32 or :func:`pack`'s int16 (then ``scale`` is the
+    rows' steps, times any weight); either way the sum is float32 (the
+    driver and the replicas add the same change to the same bits). NumPy's
+    ``matrix[rows] += ...`` gathers, adds and scatters through temporaries
+    of the full size: on wiki17m's 71,058 x 100 matrices that was a tenth
+    of a second a round, a compiled loop a few milliseconds. ``rows`` may
+    repeat (each repeat adds).
     """
     dim = matrix.shape[1]
     for k in range(rows.shape[0]):
         i = rows[k]
         s = scale[k]
         for d in range(dim):
-            matrix[i, d] += s * values[k, d]
+            matrix[i, d] += s * np.float32(values[k, d])
 
 
 @njit(cache=True)

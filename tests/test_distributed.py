@@ -163,7 +163,8 @@ def test_changed_rows_are_the_rows_a_round_moved_and_the_base_catches_up():
     assert rows.size == 0 and delta.shape == (0, 7)
 
 
-def test_a_worker_catching_up_holds_the_model_plus_its_own_newer_rounds():
+@pytest.mark.parametrize("half", [False, True])
+def test_a_worker_catching_up_holds_the_model_plus_its_own_newer_rounds(half):
     """Overlapped rounds: the replica takes the combined round minus its own part of it."""
     from fastw2v.replicas import changed_rows, combine
 
@@ -179,7 +180,7 @@ def test_a_worker_catching_up_holds_the_model_plus_its_own_newer_rounds():
         return state["sent"][k]
 
     sent0 = [train_round(states[0], 0, [1, 2, 3]), train_round(states[1], 0, [3, 4, 5])]
-    combined0 = (0, combine(model, sent0, [1, 1], "sum"))
+    combined0 = (0, combine(model, sent0, [1, 1], "sum", half=half))
     own1 = train_round(states[0], 1, [2, 9])  # worker 0 trains round 1 before round 0 comes back
     fd._catch_up(states[0], combined0)
     expected = model["syn0"].copy()

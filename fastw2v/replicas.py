@@ -137,11 +137,12 @@ def pack(rows, values):
 
 
 def unpack(packed):
-    """The ``(rows as int64, float32 values)`` that :func:`pack` packed."""
+    """The ``(rows as int64, float32 values)`` that :func:`pack` packed.
+
+    The same float32 products :func:`add_rows` adds for a packed change.
+    """
     rows, scale, ints = packed
-    values = np.empty(ints.shape, dtype=np.float32)
-    _unpack(scale, ints, values)
-    return rows.astype(np.int64), values
+    return rows.astype(np.int64), ints.astype(np.float32) * scale[:, None]
 
 
 @njit(cache=True)
@@ -155,14 +156,6 @@ def _pack(values, scale, ints):
         scale[k] = step
         for d in range(dim):
             ints[k, d] = np.int16(np.round(values[k, d] / step))
-
-
-@njit(cache=True)
-def _unpack(scale, ints, values):
-    for k in range(ints.shape[0]):
-        step = scale[k]
-        for d in range(ints.shape[1]):
-            values[k, d] = np.float32(ints[k, d]) * step
 
 
 def combine(matrices, deltas, weights, rule="hot", hot=None, half=False):

@@ -102,8 +102,12 @@ MAX_LOCAL_WORKERS_PER_CPU = 8
 @click.option("--round-words", type=int, default=None,
               help="Cluster mode: words each worker trains between two exchanges "
                    "[default: 250,000].")
+@click.option("--lockstep", is_flag=True, default=None,
+              help="Cluster mode: start each round from the model with every earlier round "
+                   "in it, instead of overlapping the exchange with the next round (better "
+                   "vectors at the same --round-words, slower).")
 def train(corpus, output, fmt, quiet, report, save_model, resume, init, scheduler, local_workers,
-          round_words, **settings):
+          round_words, lockstep, **settings):
     """Train word vectors on CORPUS (UTF-8 text, one sentence a line) and write them to OUTPUT.
 
     CORPUS is one or more files or directories, read in order as one corpus (a
@@ -129,9 +133,11 @@ def train(corpus, output, fmt, quiet, report, save_model, resume, init, schedule
     given = _given_settings(settings)
     if resume and init:
         raise click.ClickException("give either --resume or --init, not both")
-    if scheduler is not None or local_workers is not None or round_words is not None:
+    if scheduler is not None or local_workers is not None or round_words is not None \
+            or lockstep:
         return _train_on_cluster(corpus, output, fmt, quiet, report, save_model, resume or init,
-                                 scheduler, local_workers, round_words, settings, started)
+                                 scheduler, local_workers, round_words, lockstep, settings,
+                                 started)
     if not corpus and not resume:
         raise click.UsageError("Missing argument 'CORPUS...'.")
     printer = ProgressPrinter(quiet=quiet)
@@ -363,7 +369,7 @@ def _write_report(path, model, result, total, output, fmt):
 
 
 def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model, scheduler,
-                      local_workers, round_words, settings, started):
+                      local_workers, round_words, lockstep, settings, started):
     """``--scheduler`` / ``--local-workers``: the same command on a Dask cluster (fastw2v.distributed)."""
     with deferred_sigint():
         from .corpus import CorpusError
@@ -375,7 +381,8 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
     if scheduler is not None and local_workers is not None:
         raise click.UsageError("give either --scheduler or --local-workers, not both")
     if scheduler is None and local_workers is None:
-        raise click.UsageError("--round-words needs --scheduler or --local-workers")
+        raise click.UsageError("--round-words and --lockstep need --scheduler or "
+                               "--local-workers")
     if not corpus or output is None:
         raise click.UsageError("the cluster mode needs CORPUS... and -o")
     if local_workers is not None and local_workers < 1:
@@ -420,6 +427,7 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
     try:
         with StopSignals() as stop:
             model = cluster_train(client, files, round_words=round_words or ROUND_WORDS,
+                                  overlap=not lockstep,
                                   progress=printer.training, stop=stop, **settings)
             stop.saving = True
             if save_model:
@@ -430,7 +438,8 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
                 _write_report(report, model, model.result, total, output, fmt)
             stop.done = True
             shown = model.distributed
-            printer.line(f"cluster: {shown.workers} workers, {shown.rounds} rounds, "
+            printer.line(f"cluster: {shown.workers} workers, {shown.rounds} rounds "
+                         f"{'in lockstep' if lockstep else 'overlapped'}, "
                          f"{human(sum(shown.bytes_per_round) / max(shown.rounds, 1))}B a round, "
                          f"{shown.communication_share:.0%} of the time outside the kernels"
                          + (f", {len(shown.failures)} failed shard rounds" if shown.failures else ""))

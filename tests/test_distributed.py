@@ -257,7 +257,7 @@ def test_the_command_line_trains_on_a_local_cluster(tmp_path, planted):
     result = run("train", folder, "-o", out, "--local-workers", 2, "--threads", 1,
                  "--round-words", 5000, "--dim", 32, "--min-count", 1, "--epochs", 8)
     assert result.exit_code == 0, result.output
-    assert "cluster: 2 workers" in result.output
+    assert "cluster: 2 workers" in result.output and "overlapped" in result.output
     from fastw2v import KeyedVectors
 
     kv = KeyedVectors.load_word2vec_format(out)
@@ -268,6 +268,21 @@ def test_the_command_line_trains_on_a_local_cluster(tmp_path, planted):
     assert_clean_error(bad, "--local-workers")
     too_many = run("train", folder, "-o", out, "--local-workers", 100_000)
     assert_clean_error(too_many, "--local-workers")
+    alone = run("train", folder, "-o", out, "--lockstep")
+    assert alone.exit_code == 2 and "--lockstep need --scheduler" in alone.output
+
+
+def test_the_command_line_trains_in_lockstep(tmp_path, planted):
+    folder, groups = planted
+    out = tmp_path / "v.txt"
+    result = run("train", folder, "-o", out, "--local-workers", 2, "--threads", 1, "--lockstep",
+                 "--round-words", 5000, "--dim", 32, "--min-count", 1, "--epochs", 8)
+    assert result.exit_code == 0, result.output
+    assert "rounds in lockstep" in result.output
+    from fastw2v import KeyedVectors
+
+    kv = KeyedVectors.load_word2vec_format(out)
+    assert neighbour_purity(kv.vectors, kv.index_to_key, groups) >= 0.9
 
 
 def test_the_command_line_states_the_default_round_length():

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import signal
 import sys
@@ -413,9 +414,13 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
     threads = settings.get("threads")
     try:
         if local_workers is not None:
-            with sigint_ignored_by_children():  # Ctrl-C stops the driver's rounds, not the workers
+            # Ctrl-C stops the driver's rounds, not the workers; Dask's own log lines
+            # (a worker's heartbeat failing as the cluster shuts down, with its
+            # traceback) are silenced: this command reports the run and its failures
+            with sigint_ignored_by_children():
                 cluster = LocalCluster(n_workers=local_workers, threads_per_worker=threads or 1,
-                                       processes=True, dashboard_address=None)
+                                       processes=True, dashboard_address=None,
+                                       silence_logs=logging.CRITICAL)
             client = Client(cluster)
         else:
             cluster, client = None, Client(scheduler, timeout="30s")

@@ -31,7 +31,8 @@ from .cli_common import (EXIT_INTERRUPTED, check_output_path, config_error, defa
                          output_format, validated_config, write_vectors)
 from .config import MODELS, ConfigError
 from .formats import OutputPathError
-from .interrupts import StopSignals, deferred_sigint, sigint_ignored_by_children
+from .interrupts import (StopSignals, deferred_sigint, from_keyboard_interrupt,
+                         sigint_ignored_by_children)
 from .progress import ProgressPrinter, human
 
 #: Settings a run from a saved model may change: with --resume only the thread
@@ -162,12 +163,16 @@ def train(corpus, output, fmt, quiet, report, save_model, resume, init, schedule
         if resume:
             _check_resumable(model, resume, files)
         else:
+            with deferred_sigint():
+                _load_readers()
             _read(model, files, printer, update=bool(init))
     except ConfigError as exc:  # what the settings would allocate (see Word2Vec)
         raise config_error(exc) from None
     except CorpusError as exc:
         raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not isinstance(exc, KeyboardInterrupt) and not from_keyboard_interrupt(exc):
+            raise
         printer.line("aborted while reading the corpus: nothing written", force=True)
         sys.exit(EXIT_INTERRUPTED)
 
@@ -367,6 +372,29 @@ def _write_report(path, model, result, total, output, fmt):
     except OSError as exc:
         raise click.ClickException(f"vectors written to {output}, but the report {path} could not "
                                    f"be written: {exc.strerror or exc}") from None
+
+
+def _load_readers():
+    """Read a three-word corpus, so that the reading kernels' compiled code is loaded.
+
+    Numba loads a kernel's cached machine code at its first call; a Ctrl-C
+    landing in that (unpickling, LLVM objects freed in finalizers) came out
+    as a SystemError traceback instead of "aborted while reading". Called
+    under :func:`~fastw2v.interrupts.deferred_sigint`, so that the real
+    read starts with everything loaded and stays interruptible.
+    """
+    import tempfile
+
+    from .vocab import build_corpus
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="fastw2v-") as tmp:
+            path = os.path.join(tmp, "warm-up.txt")
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write("a b a\n")
+            build_corpus(path, min_count=1)
+    except OSError:  # no writable temporary folder: the real read loads them instead
+        pass
 
 
 def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model, scheduler,

@@ -67,14 +67,16 @@ class StopSignals:
     def __enter__(self):
         if threading.current_thread() is not threading.main_thread():
             return self
-        for signum in _STOP_SIGNALS:
-            if signal.getsignal(signum) is not signal.SIG_IGN:
-                self._previous[signum] = signal.signal(signum, self._handle)
-        if self._previous:
+        caught = [s for s in _STOP_SIGNALS if signal.getsignal(s) is not signal.SIG_IGN]
+        if caught:
+            # the pipe first: a signal between a handler's installation and the
+            # pipe's would reach the handler with no byte to count, and be lost
             self._pipe = os.pipe()
             for fd in self._pipe:
                 os.set_blocking(fd, False)
             self._old_wakeup = signal.set_wakeup_fd(self._pipe[1], warn_on_full_buffer=False)
+        for signum in caught:
+            self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc):
@@ -167,3 +169,20 @@ def sigint_ignored_by_children():
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def from_keyboard_interrupt(exc):
+    """Whether ``exc`` was caused by a KeyboardInterrupt (Ctrl-C), however wrapped.
+
+    A compiled kernel boxes some results by calling back into Python (numba's
+    ``_numba_unpickle``); a Ctrl-C that lands there is raised inside it, and
+    the kernel's caller gets a SystemError whose cause is the
+    KeyboardInterrupt. Follows ``__cause__`` and ``__context__``.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False

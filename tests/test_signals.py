@@ -159,6 +159,26 @@ def test_ctrl_c_during_start_up_is_quiet(tmp_path, corpus):
         assert proc.returncode in (130, -signal.SIGINT), (delay, proc.returncode, err)
 
 
+def test_a_ctrl_c_wrapped_by_a_compiled_call_is_recognised():
+    # a Ctrl-C raised inside numba's callback into Python reaches the caller as SystemError
+    from fastw2v.interrupts import from_keyboard_interrupt
+
+    def wrapped():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise SystemError("returned a result with an exception set") from exc
+
+    try:
+        try:
+            wrapped()
+        except SystemError as exc:
+            raise SystemError("outer") from exc
+    except SystemError as exc:
+        assert from_keyboard_interrupt(exc)
+    assert not from_keyboard_interrupt(SystemError("a real error"))
+
+
 def test_demo_exits_130_on_ctrl_c(monkeypatch):
     # item 13: click's Abort gave exit 1
     from fastw2v.word2vec import Word2Vec

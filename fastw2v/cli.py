@@ -16,7 +16,7 @@ from . import __version__
 from .cli_common import (EXIT_INTERRUPTED, check_output_path, output_format, validated_config,
                          write_vectors)
 from .config import MODELS
-from .interrupts import deferred_sigint
+from .interrupts import deferred_sigint, keyboard_interrupt_in
 from .progress import ProgressPrinter, human
 
 # The numba-compiled modules (corpus reading, training) are imported inside the
@@ -25,14 +25,21 @@ from .progress import ProgressPrinter, human
 
 
 class _Group(click.Group):
-    """The command group; a Ctrl-C that no command handled ends with exit 130, not click's 1."""
+    """The command group; a Ctrl-C that no command handled ends with exit 130, not click's 1.
+
+    Also when a compiled call wrapped it in a SystemError
+    (:func:`fastw2v.interrupts.keyboard_interrupt_in`).
+    """
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt as exc:
+        except (KeyboardInterrupt, SystemError) as exc:
+            interrupt = keyboard_interrupt_in(exc)
+            if interrupt is None:
+                raise
             click.echo("\naborted", err=True)
-            ctx.exit(getattr(exc, "status", EXIT_INTERRUPTED))
+            ctx.exit(getattr(interrupt, "status", EXIT_INTERRUPTED))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -31,7 +31,7 @@ from .cli_common import (EXIT_INTERRUPTED, check_output_path, config_error, defa
                          output_format, validated_config, write_vectors)
 from .config import MODELS, ConfigError
 from .formats import OutputPathError
-from .interrupts import (StopSignals, deferred_sigint, from_keyboard_interrupt,
+from .interrupts import (StopSignals, deferred_sigint, keyboard_interrupt_in,
                          sigint_ignored_by_children)
 from .progress import ProgressPrinter, human
 
@@ -171,7 +171,7 @@ def train(corpus, output, fmt, quiet, report, save_model, resume, init, schedule
     except CorpusError as exc:
         raise click.ClickException(str(exc)) from None
     except (KeyboardInterrupt, SystemError) as exc:
-        if not isinstance(exc, KeyboardInterrupt) and not from_keyboard_interrupt(exc):
+        if keyboard_interrupt_in(exc) is None:
             raise
         printer.line("aborted while reading the corpus: nothing written", force=True)
         sys.exit(EXIT_INTERRUPTED)

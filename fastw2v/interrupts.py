@@ -171,8 +171,8 @@ def sigint_ignored_by_children():
         signal.signal(signal.SIGINT, previous)
 
 
-def from_keyboard_interrupt(exc):
-    """Whether ``exc`` was caused by a KeyboardInterrupt (Ctrl-C), however wrapped.
+def keyboard_interrupt_in(exc):
+    """The KeyboardInterrupt (Ctrl-C) that caused ``exc``, however wrapped, or None.
 
     A compiled kernel boxes some results by calling back into Python (numba's
     ``_numba_unpickle``); a Ctrl-C that lands there is raised inside it, and
@@ -182,7 +182,7 @@ def from_keyboard_interrupt(exc):
     seen = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, KeyboardInterrupt):
-            return True
+            return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
-    return False
+    return None

@@ -48,6 +48,17 @@ def threads():
             yield client
 
 
+@pytest.mark.parametrize("settings", [dict(model="skipgram"), dict(hs=True, negative=0),
+                                      dict(model="skipgram", hs=True)])
+def test_cluster_training_with_skipgram_and_hierarchical_softmax(processes, planted, settings):
+    folder, groups = planted
+    model = fd.train(processes, folder, round_words=5000, **{**SETTINGS, **settings})
+    purity = neighbour_purity(model.wv.vectors, model.wv.index_to_key, groups)
+    assert purity >= 0.9, f"{settings}: only {purity:.0%} of neighbours share the topic"
+    assert (model.syn1 is not None) == bool(settings.get("hs"))
+    assert not model.distributed.failures
+
+
 def test_the_vocabulary_is_the_one_a_local_run_builds(processes, planted):
     folder, _ = planted
     local = Word2Vec(**{**SETTINGS, "epochs": 1}, threads=1)

@@ -59,7 +59,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import ConfigError, TrainConfig, _check_int
-from .replicas import COMBINE_RULES, add_rows, as_rows, combine, copy_rows, pack
+from .replicas import (COMBINE_RULES, add_rows, as_rows, changed_rows, combine, copy_rows,
+                       hot_slices, pack)
 
 logger = logging.getLogger("fastw2v")
 
@@ -209,7 +210,6 @@ def _train_round(run, shard, combined, index, start_fraction, end_fraction, word
     Returns None when the worker holds no state for the shard (it restarted):
     the driver then sets the shard up again and goes on without its round.
     """
-    from .replicas import changed_rows
     from .word2vec import KernelCall, numba_threads
 
     state = _SHARDS.get((run, shard))
@@ -405,8 +405,6 @@ class _Rounds:
 
     def __init__(self, client, run, shards, home, setup, matrices, rule, half, retries, report,
                  result, model, per_epoch, n_total):
-        from .replicas import hot_slices
-
         self.client, self.run, self.shards, self.home = client, run, shards, home
         self.setup, self.matrices, self.rule, self.retries = setup, matrices, rule, retries
         self.half = half

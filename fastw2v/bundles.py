@@ -44,11 +44,17 @@ from numba import njit
 Weights = namedtuple("Weights", ["syn0", "syn1", "nodes"])
 Weights.__doc__ = """The model's matrices, shared by all threads and written without locks.
 
+With several threads, the words' rows are followed by every thread's
+copies of the most frequent words' rows (:mod:`fastw2v.replicas`): rows
+``V + t R : V + (t + 1) R`` are thread ``t``'s copies of rows ``0:R``,
+``R = Settings.hot_rows``, and ``Scratch.copies`` of thread ``t`` is
+``V + t R``.
+
 Attributes
 ----------
-syn0 : ndarray of float32, shape (V, dim)
-    Input ("word") vectors, the ones users keep.
-syn1 : ndarray of float32, shape (V, dim)
+syn0 : ndarray of float32, shape (V + T R, dim)
+    Input ("word") vectors, the ones users keep (rows ``0:V``).
+syn1 : ndarray of float32, shape (V + T R, dim)
     Output ("context") vectors of negative sampling (gensim's ``syn1neg``);
     shape (1, dim) and unused without it.
 nodes : ndarray of float32, shape (V - 1, dim)
@@ -112,8 +118,8 @@ hot_from : int
 hot_rows : int
     Rows of ``syn0`` and ``syn1`` below this id (the most frequent words:
     the vocabulary is sorted by count) are read and written in each
-    thread's own copies, :attr:`Scratch.hot_syn0` and :attr:`Scratch.hot_syn1`
-    (merged between calls by :mod:`fastw2v.replicas`).
+    thread's own copies, rows ``Scratch.copies + w`` of the same matrices
+    (:class:`Weights`; merged between calls by :mod:`fastw2v.replicas`).
 seed : int64
     The run seed, as the int64 with the seed's bits; each block derives its
     random stream from it (:func:`fastw2v.rng.seed_stream`).
@@ -136,8 +142,7 @@ total_words : float
     Corpus positions of the whole run (all epochs).
 """
 
-Scratch = namedtuple("Scratch", ["buf", "negs", "hidden", "grad", "scores", "hot", "hot_syn0",
-                                 "hot_syn1"])
+Scratch = namedtuple("Scratch", ["buf", "negs", "hidden", "grad", "scores", "hot", "copies"])
 Scratch.__doc__ = """Per-thread scratch, preallocated outside the parallel loop.
 
 The driver allocates every field with a leading axis of B blocks, each
@@ -162,10 +167,10 @@ scores : ndarray of float32, shape (>= max(negative + 1, L),)
 hot : ndarray of float32, shape (K, dim)
     The thread's own copy of the ``K`` hottest inner nodes of hierarchical
     softmax (ids ``Settings.hot_from`` and up).
-hot_syn0, hot_syn1 : ndarray of float32, shape (R, dim)
-    The thread's own copies of rows ``0:R`` of ``syn0`` and of ``syn1``,
-    ``R = Settings.hot_rows`` (``syn1``'s has 0 rows without negative
-    sampling).
+copies : ndarray of int64, shape (16,)
+    ``copies[0]``: the row of ``syn0`` and ``syn1`` where the thread's own
+    copies of rows ``0:Settings.hot_rows`` start (:class:`Weights`); the
+    rest pads the part to whole cache lines.
 """
 
 Outputs = namedtuple("Outputs", ["loss", "examples", "kept"])
@@ -200,4 +205,4 @@ def thread_part(scratch, b):
     """
     return Scratch(buf=scratch.buf[b], negs=scratch.negs[b], hidden=scratch.hidden[b],
                    grad=scratch.grad[b], scores=scratch.scores[b], hot=scratch.hot[b],
-                   hot_syn0=scratch.hot_syn0[b], hot_syn1=scratch.hot_syn1[b])
+                   copies=scratch.copies[b])

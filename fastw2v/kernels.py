@@ -36,9 +36,13 @@ and only race; with sparse updates, colliding writes are rare and cost a
 little noise, not correctness. The exception are the rows that every
 thread writes all the time, those of the most frequent words
 (``Settings.hot_rows``) and the inner nodes next to the root
-(``Settings.hot_from``): each thread reads and writes its own copies in
-:class:`~fastw2v.bundles.Scratch`, merged between calls
-(:mod:`fastw2v.replicas`). Everything else a thread touches (its random
+(``Settings.hot_from``): each thread reads and writes its own copies,
+merged between calls (:mod:`fastw2v.replicas`). A thread's copies of the
+words' rows are rows of ``syn0`` and ``syn1`` themselves, appended after
+the model's ``V`` rows (:class:`~fastw2v.bundles.Weights`), so that a copied
+word only changes the row index (``Scratch.copies + w``), never the array
+the loops run over; the inner nodes' copies are in
+:class:`~fastw2v.bundles.Scratch`. Everything else a thread touches (its random
 state, and its window buffer, negatives, ``h`` and ``grad`` in
 :class:`~fastw2v.bundles.Scratch`) is its own: a scalar, or its preallocated
 row of each scratch array (:func:`~fastw2v.bundles.thread_part`). With one
@@ -58,7 +62,9 @@ False sharing. Each thread's scratch starts 128 bytes from the next
 thread's, not 64 (:data:`fastw2v.word2vec.CACHE_LINE`): Intel cores fetch
 lines in pairs. That took two threads from 1.19x to 1.41x one thread on
 wiki17m CBOW. Copies of the frequent words' rows took skip-gram from 1.40x
-to 1.80x; CBOW stays at 1.5x (benchmarks/README.md, "Thread scaling").
+to 1.80x, and, kept as rows of the matrices themselves rather than arrays
+of their own, CBOW from 1.41x to 1.64x (benchmarks/README.md, "Thread
+scaling").
 
 Memory. With a vocabulary of tens of thousands of words the matrices
 outgrow the caches and every window waits on a dozen scattered rows. Three
@@ -133,7 +139,7 @@ def logistic_step(h, rows, w, label, f, lr, grad):
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def ns_update(h, syn1, hot, hot_rows, target, negs, lr, grad, scores):
+def ns_update(h, syn1, copies, hot_rows, target, negs, lr, grad, scores):
     """One negative-sampling SGD step: the positive word and its negatives.
 
     All scores are computed first, from the rows as they were: the dot
@@ -146,13 +152,13 @@ def ns_update(h, syn1, hot, hot_rows, target, negs, lr, grad, scores):
     ----------
     h : ndarray of float32, shape (dim,)
         Hidden vector (read only).
-    syn1 : ndarray of float32, shape (V, dim)
-        Output vectors; rows ``target`` and ``negs`` are updated in place.
-    hot : ndarray of float32, shape (hot_rows, dim)
-        This thread's own copy of rows ``0:hot_rows`` of ``syn1`` (the most
-        frequent words), read and written instead of them
-        (:mod:`fastw2v.replicas`).
-    hot_rows : int
+    syn1 : ndarray of float32, shape (V + T * hot_rows, dim)
+        Output vectors, followed by every thread's copies of the most
+        frequent words' rows; the rows of ``target`` and ``negs`` are updated
+        in place.
+    copies, hot_rows : int
+        Word ``w < hot_rows`` is read and written in this thread's copy,
+        row ``copies + w``, instead of row ``w`` (:mod:`fastw2v.replicas`).
     target : int
         The word to predict (label 1).
     negs : ndarray of int32, shape (negative,)
@@ -175,16 +181,17 @@ def ns_update(h, syn1, hot, hot_rows, target, negs, lr, grad, scores):
     for k in range(n):
         w = target if k == 0 else negs[k - 1]
         # The copied rows' rule, written out where it is used (here, twice
-        # below and in the window kernels): the same choice in an inlined
-        # helper returning the matrix trained 7-15% slower (wiki17m, 2
-        # threads, CBOW 3.73M -> 3.2-3.5M words/s, skip-gram 1.23M -> 1.03-1.08M).
-        rows = hot if w < hot_rows else syn1
+        # below, in the window kernels and in plan_window): a row index, not
+        # a choice of matrix. Choosing between the copies' own array and
+        # syn1 (in place or in an inlined helper) cost one thread 8-12% of
+        # its speed on wiki17m CBOW (benchmarks/README.md, "Thread scaling").
+        r = copies + w if w < hot_rows else w
         f = np.float32(0.0)
         for d in range(dim):
-            f += h[d] * rows[w, d]
+            f += h[d] * syn1[r, d]
         scores[k] = f
-    rows = hot if target < hot_rows else syn1
-    loss, _ = logistic_step(h, rows, target, np.float32(1.0), scores[0], lr, grad)
+    r = copies + target if target < hot_rows else target
+    loss, _ = logistic_step(h, syn1, r, np.float32(1.0), scores[0], lr, grad)
     for k in range(1, n):
         w = negs[k - 1]
         if w == target:
@@ -194,18 +201,18 @@ def ns_update(h, syn1, hot, hot_rows, target, negs, lr, grad, scores):
         # example found it, or the input rows would take an extra g' g h.
         # Rare (about negative**2 / 2 / V of the examples), so the earlier
         # draws' g (kept in scores once used) are taken off the row only then.
-        rows = hot if w < hot_rows else syn1
+        r = copies + w if w < hot_rows else w
         prior = np.float32(0.0)
         for k2 in range(1, k):
             if negs[k2 - 1] == w:
                 prior += scores[k2]
         if prior != 0:
             for d in range(dim):
-                rows[w, d] -= prior * h[d]
-        l, g = logistic_step(h, rows, w, np.float32(0.0), scores[k], lr, grad)
+                syn1[r, d] -= prior * h[d]
+        l, g = logistic_step(h, syn1, r, np.float32(0.0), scores[k], lr, grad)
         if prior != 0:
             for d in range(dim):
-                rows[w, d] += prior * h[d]
+                syn1[r, d] += prior * h[d]
         loss += l
         scores[k] = g
     return loss
@@ -279,8 +286,8 @@ def output_update(h, target, negs, lr, grad, scores, syn1, nodes, tables_rows, h
     its part of ``-lr ∂L/∂h`` to ``grad`` from the same ``h``.
     ``tables_rows`` is ``(points, codes, code_len, hot, hot_from)`` (the paths
     and this thread's copy of the hottest nodes), ``hot_out`` is
-    ``(hot_syn1, hot_rows)`` (this thread's copy of the most frequent words'
-    output rows), ``use`` is ``(negative > 0, hs)``: read from the bundles
+    ``(copies, hot_rows)`` (where this thread's copies of the most frequent
+    words' output rows start in ``syn1``, and how many), ``use`` is ``(negative > 0, hs)``: read from the bundles
     once per window by the caller (see :mod:`fastw2v.bundles` on reading
     fields inside loops).
     """
@@ -335,8 +342,8 @@ def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     """
     syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
     paths = (tables.points, tables.codes, tables.code_len, scratch.hot, settings.hot_from)
-    hot_rows, hot_syn0 = settings.hot_rows, scratch.hot_syn0
-    hot_out = (scratch.hot_syn1, hot_rows)
+    hot_rows, copies = settings.hot_rows, scratch.copies[0]
+    hot_out = (copies, hot_rows)
     use = (settings.negative > 0, settings.hs != 0)
     h, grad, scores = scratch.hidden, scratch.grad, scratch.scores
     dim = syn0.shape[1]
@@ -347,9 +354,9 @@ def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     for k in range(lo, hi):
         if k != j:
             c = words[k]
-            rows = hot_syn0 if c < hot_rows else syn0
+            r = copies + c if c < hot_rows else c
             for d in range(dim):
-                h[d] += rows[c, d]
+                h[d] += syn0[r, d]
             count += 1
     if count == 0:
         return 0.0, 0
@@ -361,9 +368,9 @@ def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     for k in range(lo, hi):
         if k != j:
             c = words[k]
-            rows = hot_syn0 if c < hot_rows else syn0
+            r = copies + c if c < hot_rows else c
             for d in range(dim):
-                rows[c, d] += grad[d]
+                syn0[r, d] += grad[d]
     return loss, 1
 
 
@@ -397,13 +404,13 @@ def skipgram_window(settings, weights, tables, words, j, lo, hi, negs, lr, scrat
     """
     syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
     paths = (tables.points, tables.codes, tables.code_len, scratch.hot, settings.hot_from)
-    hot_rows, hot_syn0 = settings.hot_rows, scratch.hot_syn0
-    hot_out = (scratch.hot_syn1, hot_rows)
+    hot_rows, copies = settings.hot_rows, scratch.copies[0]
+    hot_out = (copies, hot_rows)
     use = (settings.negative > 0, settings.hs != 0)
     grad, scores = scratch.grad, scratch.scores
     dim = syn0.shape[1]
     c = words[j]
-    h = hot_syn0[c] if c < hot_rows else syn0[c]
+    h = syn0[copies + c if c < hot_rows else c]
     for d in range(dim):
         grad[d] = 0.0
     loss = 0.0
@@ -450,8 +457,8 @@ def skipgram_shared_window(settings, weights, tables, words, j, lo, hi, negs, lr
     """
     syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
     paths = (tables.points, tables.codes, tables.code_len, scratch.hot, settings.hot_from)
-    hot_rows, hot_syn0 = settings.hot_rows, scratch.hot_syn0
-    hot_out = (scratch.hot_syn1, hot_rows)
+    hot_rows, copies = settings.hot_rows, scratch.copies[0]
+    hot_out = (copies, hot_rows)
     use = (settings.negative > 0, settings.hs != 0)
     grad, scores = scratch.grad, scratch.scores
     dim = syn0.shape[1]
@@ -461,7 +468,7 @@ def skipgram_shared_window(settings, weights, tables, words, j, lo, hi, negs, lr
     for k in range(lo, hi):
         if k != j:
             c = words[k]
-            h = hot_syn0[c] if c < hot_rows else syn0[c]
+            h = syn0[copies + c if c < hot_rows else c]
             for d in range(dim):
                 grad[d] = 0.0
             loss += output_update(h, centre, negs[0], lr, grad, scores, syn1, nodes, paths,
@@ -526,7 +533,7 @@ def fill_negatives(state, tables, negs, rows):
 
 
 @njit(cache=True)
-def plan_window(settings, weights, tables, words, j, n, negs, state):
+def plan_window(settings, weights, tables, words, j, n, negs, state, copies):
     """Draw centre ``words[j]``'s window and negatives; prefetch the rows it will touch.
 
     Each centre draws ``b`` uniform on ``0..window-1`` and uses the window
@@ -548,6 +555,10 @@ def plan_window(settings, weights, tables, words, j, n, negs, state):
         Filled with the window's negatives (as :func:`window_step` reads them).
     state : uint64
         Random state.
+    copies : int
+        Where this thread's copies of the most frequent words' rows start in
+        ``syn0`` and ``syn1`` (:attr:`~fastw2v.bundles.Scratch.copies`): a
+        copied word's row is prefetched there.
 
     Returns
     -------
@@ -556,7 +567,6 @@ def plan_window(settings, weights, tables, words, j, n, negs, state):
     """
     syn0, syn1, nodes = weights.syn0, weights.syn1, weights.nodes
     model, window, ns, hs = settings.model, settings.window, settings.negative > 0, settings.hs
-    # rows below hot_rows are read from the thread's own copies, already in cache
     hot_rows = settings.hot_rows
     state, z = next_u64(state)
     b = below(z, window)
@@ -565,27 +575,29 @@ def plan_window(settings, weights, tables, words, j, n, negs, state):
     if model == CBOW or model == SKIPGRAM_SHARED:
         rows = 1
         for k in range(lo, hi):
-            if words[k] >= hot_rows:
-                prefetch_row(syn0, words[k])
-        if ns and words[j] >= hot_rows:
-            prefetch_row(syn1, words[j])
+            c = words[k]
+            prefetch_row(syn0, copies + c if c < hot_rows else c)
+        if ns:
+            c = words[j]
+            prefetch_row(syn1, copies + c if c < hot_rows else c)
         if hs:
             prefetch_path(nodes, tables, words[j], settings.hot_from)
     else:
         rows = hi - lo - 1
-        if words[j] >= hot_rows:
-            prefetch_row(syn0, words[j])
+        c = words[j]
+        prefetch_row(syn0, copies + c if c < hot_rows else c)
         for k in range(lo, hi):
-            if ns and words[k] >= hot_rows:
-                prefetch_row(syn1, words[k])
+            if ns:
+                c = words[k]
+                prefetch_row(syn1, copies + c if c < hot_rows else c)
             if hs and k != j:
                 prefetch_path(nodes, tables, words[k], settings.hot_from)
     if ns:
         state = fill_negatives(state, tables, negs, rows)
         for r in range(rows):
             for k in range(negs.shape[1]):
-                if negs[r, k] >= hot_rows:
-                    prefetch_row(syn1, negs[r, k])
+                c = negs[r, k]
+                prefetch_row(syn1, copies + c if c < hot_rows else c)
     return state, lo, hi
 
 
@@ -631,18 +643,18 @@ def train_piece(settings, weights, tables, scratch, c0, c1, n, lr, state):
     (uint64, float, int)
         New random state, summed loss, number of examples.
     """
-    words, negs = scratch.buf, scratch.negs
+    words, negs, copies = scratch.buf, scratch.negs, scratch.copies[0]
     loss = 0.0
     examples = 0
     if c0 >= c1:
         return state, loss, examples
-    state, lo, hi = plan_window(settings, weights, tables, words, c0, n, negs[0], state)
+    state, lo, hi = plan_window(settings, weights, tables, words, c0, n, negs[0], state, copies)
     next_lo = next_hi = 0
     for j in range(c0, c1):
         cur = (j - c0) & 1
         if j + 1 < c1:
             state, next_lo, next_hi = plan_window(settings, weights, tables, words, j + 1, n,
-                                                  negs[1 - cur], state)
+                                                  negs[1 - cur], state, copies)
         l, e = window_step(settings, weights, tables, words, j, lo, hi, negs[cur], lr, scratch)
         loss += l
         examples += e
@@ -818,7 +830,8 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr, nodes=None, tr
         With ``nodes``: train hierarchical softmax too.
     hot_rows : int, optional
         Rows ``0:hot_rows`` of ``syn0`` and ``syn1`` are trained in a
-        thread's copies (:mod:`fastw2v.replicas`), copied back after the step.
+        thread's copies (:mod:`fastw2v.replicas`: rows appended after the
+        model's), copied back after the step.
 
     Returns
     -------
@@ -841,14 +854,19 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr, nodes=None, tr
                       grad=np.zeros(dim, dtype=np.float32),
                       scores=np.zeros(max(negs.shape[1] + 1, longest), dtype=np.float32),
                       hot=np.zeros((0, dim), dtype=np.float32),
-                      hot_syn0=syn0[:hot_rows].copy(),
-                      hot_syn1=syn1[:hot_rows if negs.shape[1] else 0].copy())
+                      copies=np.array([syn0.shape[0]], dtype=np.int64))
     settings = Settings(model=code, window=len(words), negative=negs.shape[1], hs=int(hs),
                         hot_from=nodes.shape[0], hot_rows=hot_rows, seed=0)
     tables = Tables(threshold=np.zeros(1, np.uint32), alias=np.zeros(1, np.int32),
                     points=paths[0], codes=paths[1], code_len=paths[2])
-    loss, _ = window_step(settings, Weights(syn0=syn0, syn1=syn1, nodes=nodes), tables, words,
-                          centre, 0, len(words), negs, np.float32(lr), scratch)
-    syn0[:hot_rows] = scratch.hot_syn0
-    syn1[:scratch.hot_syn1.shape[0]] = scratch.hot_syn1
+    # the model's rows followed by one thread's copies of rows 0:hot_rows, as in training
+    n0, n1 = syn0.shape[0], syn1.shape[0]
+    if hot_rows and n0 != n1:
+        raise ValueError("hot_rows needs syn0 and syn1 of the same number of rows")
+    with_copies = [np.concatenate([m, m[:hot_rows]]) for m in (syn0, syn1)]
+    loss, _ = window_step(settings, Weights(syn0=with_copies[0], syn1=with_copies[1], nodes=nodes),
+                          tables, words, centre, 0, len(words), negs, np.float32(lr), scratch)
+    for m, n, trained in ((syn0, n0, with_copies[0]), (syn1, n1, with_copies[1])):
+        m[:] = trained[:n]
+        m[:hot_rows] = trained[n:]
     return loss

@@ -20,6 +20,17 @@ no copies (shared)      3.43-3.54M     0.187 / 0.542       0.79-0.95M
 16,384 tokens           3.43-3.56M     0.183 / 0.552       1.14-1.18M
 ======================  =============  ==================  =================
 
+Where the copies live. A thread's copies of the words' rows are rows of
+the matrices themselves, appended after the model's ``V`` rows
+(:func:`extended`): the kernels then find a copied word at another row
+index of the same matrix. Kept in arrays of their own, they made every
+loop over a row choose between two matrices, which cost a thread 8-12% of
+its speed (wiki17m CBOW, 1 thread with copies 2.04-2.12M words/s against
+2.35-2.42M without; appended, 2.15M against 2.28M; 2 threads 3.24-3.34M
+before, 3.55-3.62M after; Intel Xeon, AVX-512, 2 vCPUs). The model's
+matrices are therefore allocated with room for the copies of its
+configured threads (:func:`with_room`), so training uses them in place.
+
 Hierarchical softmax copies its inner nodes near the root instead
 (:data:`HOT_NODES`, merged after calls of the usual length), and no
 words' rows (:func:`hot_rows`). With one thread nothing is copied. Two
@@ -40,6 +51,8 @@ with the same rules, on sparse changes (:func:`combine`): a worker sends
 only the rows it moved (:func:`changed_rows`), and its rounds are long, so
 it adds two rules that treat rows differently (``"rows"`` and ``"hot"``).
 """
+
+import weakref
 
 import numpy as np
 from numba import njit
@@ -66,6 +79,49 @@ HOT_ROWS = 1024
 #: of :data:`HOT_ROWS` (the table above): about 5-15 ms of a thread's work,
 #: while a call and its merge cost tens of microseconds.
 MERGE_TOKENS = 1 << 14
+
+
+#: Matrices made by :func:`with_room`, by ``id``: :func:`extended` grows
+#: into the room after a matrix's rows only where it made that room itself,
+#: never into memory that follows a view of someone else's array.
+_ROOMY = weakref.WeakValueDictionary()
+
+
+def with_room(rows, spare):
+    """A copy of ``rows`` (float32, 2-D) with room for ``spare`` more rows after it.
+
+    Returns the copy, a view of the first ``rows.shape[0]`` rows of a larger
+    matrix that :func:`extended` can grow into without copying.
+    """
+    n, dim = rows.shape
+    whole = np.zeros((n + spare, dim), dtype=np.float32)
+    whole[:n] = rows
+    _ROOMY[id(whole)] = whole
+    return whole[:n]
+
+
+def extended(rows, spare):
+    """``rows`` followed by ``spare`` more rows, as one C-contiguous float32 matrix.
+
+    The matrix ``rows`` was made in by :func:`with_room` when it has the
+    room (no copy: the first rows are ``rows`` itself); otherwise a new one
+    holding a copy, whose first rows the caller must use as the model's from
+    then on. The rows after ``rows`` are zero in a new matrix, and hold
+    whatever copies were last trained there in one made before.
+    """
+    if spare == 0:
+        return rows
+    n, dim = rows.shape
+    whole = rows.base
+    if (whole is not None and _ROOMY.get(id(whole)) is whole and whole.shape[0] >= n + spare
+            and whole.shape[1] == dim and rows.ctypes.data == whole.ctypes.data):
+        return whole[:n + spare]
+    return with_room(rows, spare).base[:n + spare]
+
+
+def room(cfg, vocab_size):
+    """Rows each matrix needs after the model's for the copies of ``cfg.threads`` threads."""
+    return cfg.threads * hot_rows(cfg, vocab_size)
 
 
 def hot_nodes(cfg, vocab_size):

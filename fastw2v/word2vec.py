@@ -20,7 +20,8 @@ from .config import (GENSIM_FIXED, GENSIM_IGNORED, ConfigError, TrainConfig, _ch
                      _check_int, default_end_alpha, from_gensim)
 from .corpus import CorpusError, scan_corpus, scan_sentences
 from .huffman import HuffmanTree, build_tree
-from .replicas import HOT_NODES, HOT_ROWS, MERGE_TOKENS, hot_nodes, hot_rows, merge
+from .replicas import (HOT_NODES, MERGE_TOKENS, extended, hot_nodes, hot_rows, merge, room,
+                       with_room)
 from .sampling import UnigramTable, keep_probabilities, learning_rate
 from .sources import corpus_paths, is_file_spec
 from .vocab import build_corpus
@@ -141,12 +142,11 @@ def _per_thread(blocks, shape, dtype):
 PATH_ESTIMATE = 40
 
 
-def _scratch_shapes(cfg, longest=PATH_ESTIMATE, hot=HOT_NODES, rows=HOT_ROWS):
+def _scratch_shapes(cfg, longest=PATH_ESTIMATE, hot=HOT_NODES):
     """Shape and dtype of one thread's part of each field of :class:`fastw2v.bundles.Scratch`.
 
     ``longest``: the longest Huffman path (hierarchical softmax scores a path
-    in ``scores``); ``hot``: the inner nodes a thread copies (:data:`HOT_NODES`);
-    ``rows``: the frequent words' rows it copies (:data:`HOT_ROWS`).
+    in ``scores``); ``hot``: the inner nodes a thread copies (:data:`HOT_NODES`).
     """
     # rows of negatives: 2 * window, rounded up to a multiple of
     # CACHE_LINE / 8 so that a thread's part (2 x rows x negative int32, a
@@ -160,21 +160,22 @@ def _scratch_shapes(cfg, longest=PATH_ESTIMATE, hot=HOT_NODES, rows=HOT_ROWS):
         "grad": ((_padded(cfg.dim),), np.float32),
         "scores": ((_padded(max(cfg.negative + 1, longest if cfg.hs else 1)),), np.float32),
         "hot": ((hot if cfg.hs else 0, cfg.dim), np.float32),
-        "hot_syn0": ((rows, cfg.dim), np.float32),
-        "hot_syn1": ((rows if cfg.negative else 0, cfg.dim), np.float32),
+        "copies": ((CACHE_LINE // 8,), np.int64),
     }
 
 
 def training_bytes(cfg, vocab_size):
     """Bytes that training allocates: the matrices, the Huffman paths and every thread's scratch."""
-    shapes = _scratch_shapes(cfg, rows=hot_rows(cfg, vocab_size)).values()
+    shapes = _scratch_shapes(cfg).values()
     scratch = sum(int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
                   for shape, dtype in shapes)
     matrices = 1 + (cfg.negative > 0) + cfg.hs  # syn0, syn1neg, the HS nodes
+    # the threads' copies of the frequent words' rows, after syn0's and syn1neg's
+    copies = (1 + (cfg.negative > 0)) * room(cfg, vocab_size) * cfg.dim * 4
     # the paths: int32 points and uint8 codes a step
     paths = vocab_size * PATH_ESTIMATE * 5 if cfg.hs else 0
     # _per_thread over-allocates each scratch array (not each thread) by one block
-    return (matrices * vocab_size * cfg.dim * 4 + paths + cfg.threads * scratch
+    return (matrices * vocab_size * cfg.dim * 4 + copies + paths + cfg.threads * scratch
             + len(shapes) * CACHE_LINE)
 
 
@@ -217,6 +218,11 @@ def numba_threads(n):
         numba.set_num_threads(before)
 
 
+def _same_or_rows(rows, whole):
+    """``rows`` itself where ``whole`` starts with it, else ``whole``'s first ``len(rows)`` rows."""
+    return rows if whole.ctypes.data == rows.ctypes.data else whole[:rows.shape[0]]
+
+
 class KernelCall:
     """The training kernel bound to one model and one corpus: ``call(start, end, ...)`` trains a range.
 
@@ -243,6 +249,14 @@ class KernelCall:
         With several threads, each trains its own copy of the most frequent
         words' rows (:mod:`fastw2v.replicas`), merged after every call; a
         caller whose calls are long (a cluster round) turns it off.
+
+    Attributes
+    ----------
+    syn0, syn1neg : ndarray of float32
+        The model's rows the kernels train: the arrays given, or copies of
+        them where the copied rows of several threads need room after the
+        model's and the arrays given have none (:func:`fastw2v.replicas.extended`);
+        the caller keeps these as its model.
     """
 
     def __init__(self, cfg, counts, corpus, syn0, syn1neg, syn1, alpha, min_alpha, total_words,
@@ -255,11 +269,19 @@ class KernelCall:
         self.threads = cfg.threads
         n_nodes = max(counts.shape[0] - 1, 1)
         hot = hot_nodes(cfg, counts.shape[0])
-        rows = hot_rows(cfg, counts.shape[0]) if copy_rows else 0
+        vocab = counts.shape[0]
+        rows = hot_rows(cfg, vocab) if copy_rows else 0
+        # the model's rows, then each thread's copies of rows 0:rows (fastw2v.replicas)
+        whole0 = extended(syn0, blocks * rows)
+        self.syn0 = _same_or_rows(syn0, whole0)
+        whole1 = self.syn1neg = syn1neg
+        if syn1neg is not None:
+            whole1 = extended(syn1neg, blocks * rows)
+            self.syn1neg = _same_or_rows(syn1neg, whole1)
         self.settings = Settings(model=cfg.model_code, window=cfg.window, negative=cfg.negative,
                                  hs=int(cfg.hs), hot_from=n_nodes - hot, hot_rows=rows,
                                  seed=_seed_bits(cfg.seed))
-        self.weights = Weights(syn0=syn0, syn1=syn1neg if syn1neg is not None else stand_in,
+        self.weights = Weights(syn0=whole0, syn1=whole1 if syn1neg is not None else stand_in,
                                nodes=syn1 if syn1 is not None else stand_in)
         self.corpus = Corpus(codes=corpus.codes, escapes=corpus.escapes, marks=corpus.marks,
                              sent_starts=corpus.sentence_starts,
@@ -270,12 +292,14 @@ class KernelCall:
                                  total_words=float(total_words))
         self.scratch = Scratch(**{name: _per_thread(blocks, shape, dtype)
                                   for name, (shape, dtype)
-                                  in _scratch_shapes(cfg, tree.points.shape[1], hot, rows).items()})
-        hot_out = self.weights.syn1[:rows] if cfg.negative else self.weights.syn1[:0]
+                                  in _scratch_shapes(cfg, tree.points.shape[1], hot).items()})
+        self.scratch.copies[:, 0] = vocab + rows * np.arange(blocks)
         # (the model's rows, the threads' copies, the merge rule): see fastw2v.replicas
-        self.replicas = [(self.weights.nodes[self.settings.hot_from:], self.scratch.hot, "mean"),
-                         (syn0[:rows], self.scratch.hot_syn0, "sum"),
-                         (hot_out, self.scratch.hot_syn1, "sum")]
+        self.replicas = [(self.weights.nodes[self.settings.hot_from:], self.scratch.hot, "mean")]
+        for whole in (whole0, whole1 if syn1neg is not None else None):
+            if rows and whole is not None:
+                copies = whole[vocab:vocab + blocks * rows].reshape(blocks, rows, cfg.dim)
+                self.replicas.append((whole[:rows], copies, "sum"))
         #: Corpus positions per thread per call: copied rows are merged after
         #: every call, so with them the calls are short (fastw2v.replicas).
         self.span = MERGE_TOKENS if rows else BLOCK_TOKENS
@@ -304,8 +328,13 @@ class KernelCall:
         return float(out.loss.sum()), int(out.examples.sum()), int(out.kept.sum())
 
     def finite(self):
-        """True if no matrix holds an inf or NaN (float64 sums propagate them, no temporary)."""
-        return all(np.isfinite(m.sum(dtype=np.float64)) for m in self.weights)
+        """True if no matrix holds an inf or NaN (float64 sums propagate them, no temporary).
+
+        The model's rows only: the threads' copies after them are stale
+        between calls (and unset before the first).
+        """
+        matrices = (self.syn0, self.syn1neg, self.weights.nodes)
+        return all(np.isfinite(m.sum(dtype=np.float64)) for m in matrices if m is not None)
 
 
 @dataclass
@@ -588,10 +617,13 @@ class Word2Vec:
 
         n = len(self.vocab)
         check_memory(self.config, n)
-        syn0 = _initial_rows(np.random.default_rng(self.config.seed), n, self.config.dim)
+        # room after the rows for the threads' copies (fastw2v.replicas.extended)
+        spare = room(self.config, n)
+        syn0 = with_room(_initial_rows(np.random.default_rng(self.config.seed), n, self.config.dim),
+                         spare)
         self.syn1neg = self.syn1 = None
         if self.config.negative:
-            self.syn1neg = np.zeros((n, self.config.dim), dtype=np.float32)
+            self.syn1neg = with_room(np.zeros((n, self.config.dim), dtype=np.float32), spare)
         if self.config.hs:
             self.syn1 = np.zeros((n - 1, self.config.dim), dtype=np.float32)
         self.wv = KeyedVectors(syn0, self.vocab.index_to_key, counts=self.vocab.counts)
@@ -611,10 +643,11 @@ class Word2Vec:
         n, dim = len(self.vocab), self.config.dim
         check_memory(self.config, n)
         fresh = _initial_rows(np.random.default_rng([self.config.seed, old]), n - old, dim)
-        syn0 = np.concatenate([self.wv.vectors, fresh])
+        spare = room(self.config, n)
+        syn0 = with_room(np.concatenate([self.wv.vectors, fresh]), spare)
         zeros = np.zeros((n - old, dim), dtype=np.float32)
         if self.syn1neg is not None:
-            self.syn1neg = np.concatenate([self.syn1neg, zeros])
+            self.syn1neg = with_room(np.concatenate([self.syn1neg, zeros]), spare)
         if self.syn1 is not None:
             self.syn1 = np.concatenate([self.syn1, zeros])
         self.wv = KeyedVectors(syn0, self.vocab.index_to_key, counts=self.vocab.counts)
@@ -777,6 +810,9 @@ class Word2Vec:
         alpha, min_alpha = st.start_alpha, st.end_alpha
         kernel = KernelCall(cfg, self.vocab.counts, self.corpus, syn0, self.syn1neg, self.syn1,
                             alpha, min_alpha, total)
+        # the same arrays, unless they had to move to make room for the threads' copies
+        syn0, self.syn1neg = kernel.syn0, kernel.syn1neg
+        self.wv.vectors = syn0
         per_call = cfg.threads * kernel.span
         result = TrainResult()
         t0 = time.perf_counter()

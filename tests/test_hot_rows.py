@@ -67,14 +67,21 @@ def test_after_a_call_the_model_holds_the_sum_of_the_threads_changes(planted):
     m = Word2Vec(sentences, dim=16, min_count=1, epochs=1, threads=2)
     n, rows = len(m.corpus), hot_rows(m.config, len(m.vocab))
     assert 0 < rows < len(m.vocab)
-    syn0, syn1 = m.wv.vectors.copy(), m.syn1neg.copy()
+    syn0, syn1 = m.wv.vectors.copy(), m.syn1neg.copy()  # plain arrays: no room after them
     kernel = KernelCall(m.config, m.vocab.counts, m.corpus, syn0, syn1, None, 0.025, 0.001, float(n))
     assert kernel.settings.hot_rows == rows and kernel.span == MERGE_TOKENS
+    # so the kernel trains copies of them, with each thread's copies after the model's rows
+    v = len(m.vocab)
+    assert kernel.syn0 is not syn0 and np.array_equal(kernel.syn0, syn0)
+    assert kernel.weights.syn0.shape == (v + 2 * rows, 16)
+    assert np.shares_memory(kernel.syn0, kernel.weights.syn0)
+    assert list(kernel.scratch.copies[:, 0]) == [v, v + rows]
     before0, before1 = syn0.copy(), syn1.copy()
     kernel(0, n, 0.0, 1000)
-    for shared, before, copies in ((syn0, before0, kernel.scratch.hot_syn0),
-                                   (syn1, before1, kernel.scratch.hot_syn1)):
-        assert copies.shape == (2, rows, 16)
+    assert np.array_equal(syn0, before0)  # the arrays given are left alone
+    for shared, before, whole in ((kernel.syn0, before0, kernel.weights.syn0),
+                                  (kernel.syn1neg, before1, kernel.weights.syn1)):
+        copies = whole[v:].reshape(2, rows, 16)
         assert not np.allclose(copies[0], copies[1])  # each thread trained its own copy
         changes = copies - before[:rows]
         np.testing.assert_allclose(shared[:rows], before[:rows] + changes.sum(axis=0), atol=1e-6)
@@ -88,7 +95,50 @@ def test_one_thread_copies_nothing_and_cluster_rounds_opt_out(planted):
     one = KernelCall(m.config, *args)
     assert one.settings.hot_rows == 0 and one.span == BLOCK_TOKENS
     two = KernelCall(TrainConfig(dim=16, threads=2), *args, copy_rows=False)
-    assert two.settings.hot_rows == 0 and two.scratch.hot_syn0.shape[1] == 0
+    assert two.settings.hot_rows == 0 and len(two.replicas) == 1  # the HS nodes' (none)
+    for kernel in (one, two):  # no room needed: the model's arrays are trained in place
+        assert kernel.syn0 is m.wv.vectors and kernel.weights.syn0 is m.wv.vectors
+        assert kernel.syn1neg is m.syn1neg and kernel.weights.syn1 is m.syn1neg
+
+
+def test_the_copies_grow_into_room_made_for_them_and_never_into_other_memory():
+    rows = np.arange(12, dtype=np.float32).reshape(4, 3)
+    roomy = replicas.with_room(rows, 6)
+    assert np.array_equal(roomy, rows) and not np.shares_memory(roomy, rows)
+    whole = replicas.extended(roomy, 6)
+    assert whole.shape == (10, 3) and np.shares_memory(whole, roomy)
+    assert whole[:4].ctypes.data == roomy.ctypes.data
+    assert replicas.extended(roomy, 2).shape == (6, 3)
+    # more rows than the room: a new matrix, with the rows copied
+    bigger = replicas.extended(roomy, 7)
+    assert bigger.shape == (11, 3) and not np.shares_memory(bigger, roomy)
+    assert np.array_equal(bigger[:4], rows)
+    # a view of the first rows of someone else's array: the rows after it are
+    # not room, they are that array's, and stay untouched
+    theirs = np.arange(30, dtype=np.float32).reshape(10, 3)
+    grown = replicas.extended(theirs[:4], 6)
+    assert not np.shares_memory(grown, theirs) and np.array_equal(grown[:4], theirs[:4])
+    assert replicas.extended(theirs, 0) is theirs
+
+
+def test_training_with_several_threads_keeps_the_model_s_arrays(planted):
+    # the model is allocated with room for its threads' copies, so training
+    # uses its arrays in place: a reference taken before train() sees the training
+    sentences, _ = planted
+    m = Word2Vec(min_count=1, dim=16, epochs=1, threads=2)
+    m.build_vocab(sentences)
+    vectors, syn1neg = m.wv.vectors, m.syn1neg
+    before = vectors.copy()
+    m.train(sentences)
+    assert m.wv.vectors is vectors and m.syn1neg is syn1neg
+    assert not np.array_equal(vectors, before)
+    # loaded arrays have no room: the first run moves them to a matrix that has
+    m.wv.vectors = vectors.copy()
+    m.train(sentences)
+    moved = m.wv.vectors
+    assert moved.base is not None and moved.base.shape[0] > moved.shape[0]
+    m.train(sentences)
+    assert m.wv.vectors.ctypes.data == moved.ctypes.data
 
 
 @pytest.mark.parametrize("model", ["cbow", "skipgram"])
@@ -99,3 +149,18 @@ def test_two_threads_with_copied_rows_learn_the_planted_topics(planted, model, m
     m = Word2Vec(sentences, model=model, dim=24, min_count=1, epochs=5, threads=2, seed=2)
     assert hot_rows(m.config, len(m.vocab)) >= len(m.vocab) // 2
     assert neighbour_purity(m.wv.vectors, m.wv.index_to_key, groups) >= 0.9
+
+
+def test_a_run_stopped_before_its_first_call_is_not_taken_for_diverged(planted):
+    # the room after the rows holds the threads' copies only during a call:
+    # whatever it holds otherwise is not the model's
+    sentences, _ = planted
+    m = Word2Vec(min_count=1, dim=16, epochs=1, threads=2)
+    m.build_vocab(sentences)
+    whole = replicas.extended(m.wv.vectors, replicas.room(m.config, len(m.vocab)))
+    whole[len(m.vocab):] = np.nan
+    kernel = KernelCall(m.config, m.vocab.counts, m.corpus, m.wv.vectors, m.syn1neg, None,
+                        0.025, 0.001, 1.0)
+    assert kernel.weights.syn0.shape[0] > len(m.vocab) and kernel.finite()
+    m.wv.vectors[3, 2] = np.inf
+    assert not kernel.finite()

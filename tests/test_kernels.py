@@ -128,7 +128,7 @@ def test_update_primitive_is_minus_lr_times_numerical_gradient():
     lr = 1e-3
     h32, s32 = h.astype(np.float32), syn1.astype(np.float32)
     grad = np.zeros(DIM, dtype=np.float32)
-    value = ns_update(h32, s32, s32[:0], 0, target, negs, np.float32(lr), grad, np.zeros(8, np.float32))
+    value = ns_update(h32, s32, 0, 0, target, negs, np.float32(lr), grad, np.zeros(8, np.float32))
     assert value == pytest.approx(loss(), rel=1e-5)
     np.testing.assert_allclose(grad / -lr, dh, rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose((s32 - syn1.astype(np.float32)) / -lr, dsyn1, rtol=1e-2, atol=1e-2)
@@ -142,7 +142,7 @@ def test_saturated_scores_give_finite_loss_and_the_limit_gradient():
     syn1[1] = 10.0  # score 1600: a confident positive for word 1
     syn1[2] = 10.0  # ...and a confidently wrong negative
     grad = np.zeros(DIM, dtype=np.float32)
-    loss = ns_update(h, syn1, syn1[:0], 0, 1, np.array([2], dtype=np.int32), np.float32(0.1), grad,
+    loss = ns_update(h, syn1, 0, 0, 1, np.array([2], dtype=np.int32), np.float32(0.1), grad,
                      np.zeros(2, np.float32))
     assert np.isfinite(loss) and loss == pytest.approx(1600.0)
     np.testing.assert_allclose(grad, -0.1 * 10.0)  # from the negative alone

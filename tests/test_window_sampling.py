@@ -54,7 +54,7 @@ def draw_spans(model, negative, hs, j, n, draws=DRAWS, seed=12345):
     state = np.uint64(seed)
     spans = np.empty((draws, 2), dtype=np.int64)
     for i in range(draws):
-        state, lo, hi = plan_window(settings, weights, tables, words, j, n, negs, state)
+        state, lo, hi = plan_window(settings, weights, tables, words, j, n, negs, state, 0)
         # the state comes back as a Python int; passed on as one, Numba would
         # type it int64 (below 2**63), and int64 + uint64 is float64 there
         state = np.uint64(state)

@@ -281,7 +281,7 @@ class KernelCall:
         self.settings = Settings(model=cfg.model_code, window=cfg.window, negative=cfg.negative,
                                  hs=int(cfg.hs), hot_from=n_nodes - hot, hot_rows=rows,
                                  seed=_seed_bits(cfg.seed))
-        self.weights = Weights(syn0=whole0, syn1=whole1 if syn1neg is not None else stand_in,
+        self.weights = Weights(syn0=whole0, syn1=whole1 if whole1 is not None else stand_in,
                                nodes=syn1 if syn1 is not None else stand_in)
         self.corpus = Corpus(codes=corpus.codes, escapes=corpus.escapes, marks=corpus.marks,
                              sent_starts=corpus.sentence_starts,
@@ -296,7 +296,7 @@ class KernelCall:
         self.scratch.copies[:, 0] = vocab + rows * np.arange(blocks)
         # (the model's rows, the threads' copies, the merge rule): see fastw2v.replicas
         self.replicas = [(self.weights.nodes[self.settings.hot_from:], self.scratch.hot, "mean")]
-        for whole in (whole0, whole1 if syn1neg is not None else None):
+        for whole in (whole0, whole1):
             if rows and whole is not None:
                 copies = whole[vocab:vocab + blocks * rows].reshape(blocks, rows, cfg.dim)
                 self.replicas.append((whole[:rows], copies, "sum"))

@@ -138,6 +138,20 @@ def logistic_step(h, rows, w, label, f, lr, grad):
     return max(z, np.float32(0.0)) + log1p_unit(e), g
 
 
+@njit(cache=True, inline="always")
+def row_of(w, copies, hot_rows):
+    """The row of ``syn0`` or ``syn1`` that this thread trains word ``w`` in.
+
+    Words below ``hot_rows`` (the most frequent) in the thread's own copy,
+    row ``copies + w`` (:class:`~fastw2v.bundles.Weights`); the rest in
+    place. The rule every kernel uses, a row index and not a choice of
+    matrix: choosing between the copies' own array and ``syn1`` cost one
+    thread 8-12% of its speed on wiki17m CBOW (benchmarks/README.md,
+    "Thread scaling").
+    """
+    return copies + w if w < hot_rows else w
+
+
 @njit(cache=True, fastmath=True, error_model="numpy")
 def ns_update(h, syn1, copies, hot_rows, target, negs, lr, grad, scores):
     """One negative-sampling SGD step: the positive word and its negatives.
@@ -180,17 +194,12 @@ def ns_update(h, syn1, copies, hot_rows, target, negs, lr, grad, scores):
     n = negs.shape[0] + 1
     for k in range(n):
         w = target if k == 0 else negs[k - 1]
-        # The copied rows' rule, written out where it is used (here, twice
-        # below, in the window kernels and in plan_window): a row index, not
-        # a choice of matrix. Choosing between the copies' own array and
-        # syn1 (in place or in an inlined helper) cost one thread 8-12% of
-        # its speed on wiki17m CBOW (benchmarks/README.md, "Thread scaling").
-        r = copies + w if w < hot_rows else w
+        r = row_of(w, copies, hot_rows)
         f = np.float32(0.0)
         for d in range(dim):
             f += h[d] * syn1[r, d]
         scores[k] = f
-    r = copies + target if target < hot_rows else target
+    r = row_of(target, copies, hot_rows)
     loss, _ = logistic_step(h, syn1, r, np.float32(1.0), scores[0], lr, grad)
     for k in range(1, n):
         w = negs[k - 1]
@@ -201,7 +210,7 @@ def ns_update(h, syn1, copies, hot_rows, target, negs, lr, grad, scores):
         # example found it, or the input rows would take an extra g' g h.
         # Rare (about negative**2 / 2 / V of the examples), so the earlier
         # draws' g (kept in scores once used) are taken off the row only then.
-        r = copies + w if w < hot_rows else w
+        r = row_of(w, copies, hot_rows)
         prior = np.float32(0.0)
         for k2 in range(1, k):
             if negs[k2 - 1] == w:
@@ -287,8 +296,9 @@ def output_update(h, target, negs, lr, grad, scores, syn1, nodes, tables_rows, h
     ``tables_rows`` is ``(points, codes, code_len, hot, hot_from)`` (the paths
     and this thread's copy of the hottest nodes), ``hot_out`` is
     ``(copies, hot_rows)`` (where this thread's copies of the most frequent
-    words' output rows start in ``syn1``, and how many), ``use`` is ``(negative > 0, hs)``: read from the bundles
-    once per window by the caller (see :mod:`fastw2v.bundles` on reading
+    words' output rows start in ``syn1``, and how many; :func:`row_of`),
+    ``use`` is ``(negative > 0, hs)``: read from the bundles once per window
+    by the caller (see :mod:`fastw2v.bundles` on reading
     fields inside loops).
     """
     loss = 0.0
@@ -354,7 +364,7 @@ def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     for k in range(lo, hi):
         if k != j:
             c = words[k]
-            r = copies + c if c < hot_rows else c
+            r = row_of(c, copies, hot_rows)
             for d in range(dim):
                 h[d] += syn0[r, d]
             count += 1
@@ -368,7 +378,7 @@ def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     for k in range(lo, hi):
         if k != j:
             c = words[k]
-            r = copies + c if c < hot_rows else c
+            r = row_of(c, copies, hot_rows)
             for d in range(dim):
                 syn0[r, d] += grad[d]
     return loss, 1
@@ -410,7 +420,7 @@ def skipgram_window(settings, weights, tables, words, j, lo, hi, negs, lr, scrat
     grad, scores = scratch.grad, scratch.scores
     dim = syn0.shape[1]
     c = words[j]
-    h = syn0[copies + c if c < hot_rows else c]
+    h = syn0[row_of(c, copies, hot_rows)]
     for d in range(dim):
         grad[d] = 0.0
     loss = 0.0
@@ -468,7 +478,7 @@ def skipgram_shared_window(settings, weights, tables, words, j, lo, hi, negs, lr
     for k in range(lo, hi):
         if k != j:
             c = words[k]
-            h = syn0[copies + c if c < hot_rows else c]
+            h = syn0[row_of(c, copies, hot_rows)]
             for d in range(dim):
                 grad[d] = 0.0
             loss += output_update(h, centre, negs[0], lr, grad, scores, syn1, nodes, paths,
@@ -576,20 +586,20 @@ def plan_window(settings, weights, tables, words, j, n, negs, state, copies):
         rows = 1
         for k in range(lo, hi):
             c = words[k]
-            prefetch_row(syn0, copies + c if c < hot_rows else c)
+            prefetch_row(syn0, row_of(c, copies, hot_rows))
         if ns:
             c = words[j]
-            prefetch_row(syn1, copies + c if c < hot_rows else c)
+            prefetch_row(syn1, row_of(c, copies, hot_rows))
         if hs:
             prefetch_path(nodes, tables, words[j], settings.hot_from)
     else:
         rows = hi - lo - 1
         c = words[j]
-        prefetch_row(syn0, copies + c if c < hot_rows else c)
+        prefetch_row(syn0, row_of(c, copies, hot_rows))
         for k in range(lo, hi):
             if ns:
                 c = words[k]
-                prefetch_row(syn1, copies + c if c < hot_rows else c)
+                prefetch_row(syn1, row_of(c, copies, hot_rows))
             if hs and k != j:
                 prefetch_path(nodes, tables, words[k], settings.hot_from)
     if ns:
@@ -597,7 +607,7 @@ def plan_window(settings, weights, tables, words, j, n, negs, state, copies):
         for r in range(rows):
             for k in range(negs.shape[1]):
                 c = negs[r, k]
-                prefetch_row(syn1, copies + c if c < hot_rows else c)
+                prefetch_row(syn1, row_of(c, copies, hot_rows))
     return state, lo, hi
 
 

@@ -271,12 +271,14 @@ class KernelCall:
         hot = hot_nodes(cfg, counts.shape[0])
         vocab = counts.shape[0]
         rows = hot_rows(cfg, vocab) if copy_rows else 0
-        # the model's rows, then each thread's copies of rows 0:rows (fastw2v.replicas)
-        whole0 = extended(syn0, blocks * rows)
+        # the model's rows, then each thread's copies of rows 0:rows (fastw2v.replicas);
+        # the room the model was allocated with (Word2Vec._init_weights)
+        spare = room(cfg, vocab) if copy_rows else 0
+        whole0 = extended(syn0, spare)
         self.syn0 = _same_or_rows(syn0, whole0)
         whole1 = self.syn1neg = syn1neg
         if syn1neg is not None:
-            whole1 = extended(syn1neg, blocks * rows)
+            whole1 = extended(syn1neg, spare)
             self.syn1neg = _same_or_rows(syn1neg, whole1)
         self.settings = Settings(model=cfg.model_code, window=cfg.window, negative=cfg.negative,
                                  hs=int(cfg.hs), hot_from=n_nodes - hot, hot_rows=rows,

@@ -63,7 +63,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("schedules", nargs="+", type=parse_schedule, metavar="MODEL:EPOCHS:END[:START]")
     p.add_argument("--corpus", default="wiki17m")
-    p.add_argument("--seeds", type=int, default=3, help="seeds 1..N (default: 3)")
+    p.add_argument("--seeds", type=int, default=3, help="how many seeds (default: 3)")
+    p.add_argument("--first-seed", type=int, default=1,
+                   help="seeds run from this one (default: 1, so seeds 1..N)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--hs", action="store_true",
                    help="hierarchical softmax alone (hs=True, negative=0) in every schedule")
@@ -79,7 +81,7 @@ def main(argv=None) -> int:
     rows = []
     for label, settings in args.schedules:
         scores = []
-        for seed in range(1, args.seeds + 1):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             layers = {"hs": True, "negative": 0} if args.hs else {}
             m = Word2Vec(threads=args.threads, seed=seed, **settings, **layers)
             # read once, shared (with the file list that the run's fingerprint records)

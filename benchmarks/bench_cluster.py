@@ -48,8 +48,10 @@ def parse_args(argv):
     p.add_argument("--round-words", default="2000000",
                    help="words a worker trains per round, comma-separated (default: 2000000)")
     p.add_argument("--rules", default="hot",
-                   help="combine rules, comma-separated, each RULE[:sync][:float32] for "
-                        "lockstep rounds or float32 rows (default: hot)")
+                   help="combine rules, comma-separated, each RULE[:sync][:float32][:coldK]"
+                        "[:everyN] for lockstep rounds, float32 rows, the rarer rows in turns "
+                        "over K rounds (cold1: every row every round), the N heaviest rows "
+                        "every round (default: hot)")
     p.add_argument("--seeds", type=int, default=3, help="seeds 1..N for each setting (default: 3)")
     p.add_argument("--sweep-seeds", type=int, default=1,
                    help="seeds for settings beyond the first worker count (default: 1)")
@@ -96,25 +98,45 @@ def run_local(folder, args, seed):
     return model, time.perf_counter() - t0
 
 
+def parse_rule(text):
+    """``RULE[:sync][:float32][:coldK][:everyN]`` -> (rule, keyword arguments of ``train``).
+
+    ``sync``: lockstep rounds; ``float32``: unpacked rows; ``coldK``: the
+    rarer rows exchanged in turns over K rounds (``cold_rounds``, 1 = every
+    row every round); ``everyN``: the N heaviest rows every round
+    (``every_round``).
+    """
+    from fastw2v.distributed import COLD_ROUNDS, EVERY_ROUND
+
+    rule, *options = text.split(":")
+    kwargs = dict(overlap=True, half=True, cold_rounds=COLD_ROUNDS, every_round=EVERY_ROUND)
+    for option in options:
+        if option in ("sync", "float32"):
+            kwargs["overlap" if option == "sync" else "half"] = False
+        elif option.startswith("cold") and option[4:].isdigit():
+            kwargs["cold_rounds"] = int(option[4:])
+        elif option.startswith("every") and option[5:].isdigit():
+            kwargs["every_round"] = int(option[5:])
+        else:
+            raise SystemExit(f"unknown rule option {option!r}: "
+                             "use RULE[:sync][:float32][:coldK][:everyN]")
+    return rule, kwargs
+
+
 def run_cluster(folder, args, workers, round_words, rule, seed):
-    """One cluster run; ``rule`` is ``RULE[:sync][:float32]`` (lockstep rounds, unpacked rows)."""
+    """One cluster run; ``rule`` as :func:`parse_rule` reads it."""
     from dask.distributed import Client, LocalCluster
 
     from fastw2v.distributed import train
 
-    rule, *options = rule.split(":")
-    unknown = set(options) - {"sync", "float32"}
-    if unknown:
-        raise SystemExit(f"unknown rule option(s) {', '.join(sorted(unknown))}: "
-                         "use RULE[:sync][:float32]")
+    rule, options = parse_rule(rule)
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
         client.run(lambda: __import__("fastw2v.word2vec"))  # numba's start-up, off the clock
         t0 = time.perf_counter()
         model = train(client, folder, round_words=round_words, rule=rule, model=args.model,
-                      epochs=args.epochs, seed=seed, overlap="sync" not in options,
-                      half="float32" not in options)
+                      epochs=args.epochs, seed=seed, **options)
         return model, time.perf_counter() - t0
 
 
@@ -136,6 +158,7 @@ def main(argv=None) -> int:
         if report is not None:
             rec.update(rounds=report.rounds, communication_share=report.communication_share,
                        bytes_per_round=median(report.bytes_per_round),
+                       flush_bytes=report.flush_bytes,
                        compute_seconds=sum(report.compute_seconds),
                        combine_seconds=sum(report.combine_seconds),
                        round_seconds=sum(report.round_seconds), failures=len(report.failures))

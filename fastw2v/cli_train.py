@@ -103,7 +103,7 @@ MAX_LOCAL_WORKERS_PER_CPU = 8
                    "cluster mode on one machine).")
 @click.option("--round-words", type=int, default=None,
               help="Cluster mode: words each worker trains between two exchanges "
-                   "[default: 250,000].")
+                   "[default: 125,000].")
 @click.option("--lockstep", is_flag=True, default=None,
               help="Cluster mode: start each round from the model with every earlier round "
                    "in it, instead of overlapping the exchange with the next round (better "

@@ -22,8 +22,14 @@ How it works
    :class:`fastw2v.word2vec.KernelCall`, on its own replica of the model,
    and returns the rows it changed (sparse: index and change, found against
    a copy of the replica kept since the last round,
-   :func:`fastw2v.replicas.changed_rows`). The learning rate follows global
-   progress, as if all workers were threads of one run.
+   :func:`fastw2v.replicas.changed_rows_packed`). Not every row every
+   round: the heaviest rows (:data:`EVERY_ROUND`, the most frequent words'),
+   which every worker moves many times a round, are exchanged every round;
+   the others in turns, a :data:`COLD_ROUNDS`-th of them a round
+   (:func:`exchanged_rows`), each with all its changes since its last turn,
+   and what a worker still holds after the last round is collected then.
+   The learning rate follows global progress, as if all workers were
+   threads of one run.
 3. **Combine.** The driver adds the workers' changes to the model
    (:func:`fastw2v.replicas.combine`, the rules the threads' copies use, plus
    ``"hot"``, the default) and sends every worker the combined change of the
@@ -39,7 +45,8 @@ How it works
 A worker that fails or disappears does not end the run: its task is retried
 by Dask (``retries``); if it still fails, the round goes on without that
 shard (logged, and counted in the report), and the shard is rebuilt, from
-its files and the current model, on whichever worker is available next round.
+its files and the current model, on whichever worker is available next round
+(the changes it held for their turn are lost with it).
 
 Limits: a shard is a whole file (give at least as many files as workers: a
 directory of parts works, ``split -n l/8 big.txt part-`` makes them); runs
@@ -59,8 +66,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import ConfigError, TrainConfig, _check_int
-from .replicas import (COMBINE_RULES, add_rows, as_rows, changed_rows, combine, copy_rows,
-                       hot_slices, pack)
+from .replicas import (COMBINE_RULES, as_rows, changed_rows, changed_rows_packed, combine,
+                       hot_slices, take_in)
 
 logger = logging.getLogger("fastw2v")
 
@@ -69,9 +76,33 @@ logger = logging.getLogger("fastw2v")
 #: overlap, and quality falls with that delay; shorter rounds cost more
 #: exchanges. Measured on wiki17m (CBOW, 3 epochs, 2 workers x 1 thread,
 #: overlap, median of seeds 1-3, analogy / WS353 as a share of one 2-thread
-#: process): 250,000 words 95% / 101%, 500,000 90% / 101%, 1,000,000 89% /
-#: 95%, 2,000,000 88% / 95% (benchmarks/README.md, "bench_cluster.py").
-ROUND_WORDS = 250_000
+#: process; Intel Xeon, 2 vCPUs shared by the workers and the driver), every
+#: row every round: 125,000 words 97% / 99% with 60% of the wall time
+#: outside the kernels, 250,000 95% / 101% (36-41%), 500,000 90% / 101%,
+#: 2,000,000 88% / 95%; with the rarer rows in turns (:data:`COLD_ROUNDS`),
+#: 125,000 words 96.7% / 98.6% at 7%, 250,000 94.9% / 101% at 7-8.5%
+#: (benchmarks/README.md, "bench_cluster.py").
+ROUND_WORDS = 125_000
+
+#: Rows of each matrix exchanged every round: the most frequent words'
+#: (ids ``0:EVERY_ROUND``; the inner nodes next to the root with
+#: hierarchical softmax), which every worker moves many times a round.
+#: The other rows are exchanged in turns (:data:`COLD_ROUNDS`). 16,384
+#: instead scored the same (125,000-word rounds, 97.0% / 99%) and moved
+#: twice the bytes.
+EVERY_ROUND = 4096
+
+#: Rounds in which every row outside :data:`EVERY_ROUND` is exchanged once,
+#: a ``1 / COLD_ROUNDS`` run of them a round (:func:`exchanged_rows`): a
+#: rarer word's row is moved by few examples a round, so it can wait for
+#: its turn. The exchange is the worker's share of a round that does not
+#: train (applying the combined change, finding and packing its own),
+#: which grows with the rows exchanged, not with the round: on wiki17m
+#: (125,000-word rounds, as for :data:`ROUND_WORDS`) every row every round
+#: kept 60% of the wall time outside the kernels, in 8 turns 13.5%, in 16
+#: 7.0%, at the same scores within the seeds' spread (97.1% / 99.1% and
+#: 96.7% / 98.6%).
+COLD_ROUNDS = 16
 
 #: The combine rules (:func:`fastw2v.replicas.combine`).
 RULES = COMBINE_RULES
@@ -104,6 +135,9 @@ class DistributedReport:
         The driver's time to combine each round's changes.
     failures : list of str
         Shards that failed in a round, and why.
+    flush_bytes : int
+        Bytes of the changes the workers still held after the last round
+        (rows whose turn had not come again), collected once.
     """
 
     workers: int = 0
@@ -114,6 +148,7 @@ class DistributedReport:
     compute_seconds: list = field(default_factory=list)
     combine_seconds: list = field(default_factory=list)
     failures: list = field(default_factory=list)
+    flush_bytes: int = 0
 
     @property
     def communication_share(self):
@@ -180,6 +215,9 @@ def _catch_up(state, combined):
     replica takes ``change - own``: afterwards it is the model as the driver
     holds it, plus this shard's rounds since then. A replica set up after
     that round (``state["synced"]``) already holds it and takes nothing.
+    The base takes the same change, so that ``replica - base`` stays this
+    shard's changes not sent yet (the rows whose turn has not come:
+    :func:`exchanged_rows`).
     """
     if combined is None:
         return
@@ -192,20 +230,21 @@ def _catch_up(state, combined):
     state["synced"] = q
     for name, part in changes.items():
         replica, base = state["replica"][name], state["base"][name]
-        rows, values, factors = as_rows(part)
-        add_rows(replica, rows, values, factors)
-        copy_rows(base, replica, rows)
-        if name in own:
-            mine, delta = own[name]
-            add_rows(replica, mine, delta, np.full(mine.size, -1.0, dtype=np.float32))
-            copy_rows(base, replica, mine)
+        # the same change to the base as to the replica: their difference stays
+        # the changes not sent yet (rows whose turn has not come, exchanged_rows)
+        rows, values, scale = as_rows(part)
+        mine = as_rows(own[name]) if name in own else (rows[:0], values[:0], scale[:0])
+        take_in(replica, base, rows, values, scale, *mine)
 
 
 def _train_round(run, shard, combined, index, start_fraction, end_fraction, words_before,
-                 total_words, alpha, min_alpha, first_stream, half):
+                 total_words, alpha, min_alpha, first_stream, half, scan=None):
     """Worker: take in a combined round, train this round's slice, return the changed rows.
 
-    The changes go back packed (:func:`fastw2v.replicas.pack`) when ``half``.
+    Only the rows of ``scan`` (per matrix, row ranges: :func:`exchanged_rows`;
+    None: all) are looked at and sent; the others keep their changes for
+    their turn. The changes go back packed (:func:`fastw2v.replicas.pack`)
+    when ``half``.
 
     Returns None when the worker holds no state for the shard (it restarted):
     the driver then sets the shard up again and goes on without its round.
@@ -229,10 +268,34 @@ def _train_round(run, shard, combined, index, start_fraction, end_fraction, word
     with numba_threads(cfg.threads):
         loss, examples, kept = state["kernel"](start, end, words_before, first_stream)
     seconds = time.perf_counter() - t0
-    deltas = {name: changed_rows(state["base"][name], replica[name]) for name in replica}
+    deltas = _changes(state, half, scan)
     state["sent"][index] = deltas
     return {"loss": loss, "examples": examples, "kept": kept, "words": end - start,
-            "seconds": seconds, "deltas": _message(deltas, half)}
+            "seconds": seconds, "deltas": deltas}
+
+
+def _flush(run, shard, index, half):
+    """Worker: every change of the replica not sent yet (after the last round)."""
+    state = _SHARDS.get((run, shard))
+    if state is None or "replica" not in state:
+        return None
+    deltas = _changes(state, half)
+    state["sent"][index] = deltas
+    # one replica's weight in the "mean" rule: each trained as many words
+    return {"words": 1, "deltas": deltas}
+
+
+def _changes(state, half, scan=None):
+    """Worker: the replica's changes since they were last sent, of the rows in ``scan``.
+
+    Per matrix, the rows of ``scan[name]`` (row ranges, :func:`exchanged_rows`;
+    None: all) that moved, and by how much: packed in 16 bits
+    (:func:`fastw2v.replicas.pack`) when ``half``, float32 otherwise. The
+    base catches up on them (:func:`fastw2v.replicas.changed_rows`).
+    """
+    find = changed_rows_packed if half else changed_rows
+    return {name: find(state["base"][name], replica, None if scan is None else scan[name])
+            for name, replica in state["replica"].items()}
 
 
 def _forget(run):
@@ -267,6 +330,27 @@ def deal(files, workers):
     return shards
 
 
+def exchanged_rows(name, n_rows, k, every_round=EVERY_ROUND, cold_rounds=COLD_ROUNDS):
+    """The row ranges of matrix ``name`` that round ``k`` exchanges, as ``((lo, hi), ...)``.
+
+    The ``every_round`` heaviest rows every round: the first ones of
+    ``syn0`` and ``syn1neg`` (the vocabulary is sorted by count), the last
+    ones of ``syn1`` (the inner nodes next to the root). The others are cut
+    into ``cold_rounds`` runs of consecutive rows, and round ``k`` takes run
+    ``k % cold_rounds``: each is exchanged once every ``cold_rounds``
+    rounds, with all its changes since its last turn. ``cold_rounds`` 1:
+    every row every round.
+    """
+    if cold_rounds <= 1 or every_round >= n_rows:
+        return ((0, n_rows),)
+    cold = n_rows - every_round
+    turn = k % cold_rounds
+    lo, hi = cold * turn // cold_rounds, cold * (turn + 1) // cold_rounds
+    if name == "syn1":  # heaviest last; the cold rows come first
+        return ((lo, hi), (cold, n_rows))
+    return ((0, every_round), (every_round + lo, every_round + hi))
+
+
 def _merge_counts(results):
     """One vocabulary's words (first appearance over the shards in order) and counts."""
     totals = {}
@@ -277,7 +361,8 @@ def _merge_counts(results):
 
 
 def train(client, paths, round_words=ROUND_WORDS, rule="hot", overlap=True, half=True,
-          retries=1, progress=None, stop=None, **settings):
+          every_round=EVERY_ROUND, cold_rounds=COLD_ROUNDS, retries=1, progress=None, stop=None,
+          **settings):
     """Train on a Dask cluster; returns a :class:`fastw2v.Word2Vec` like a local run.
 
     Parameters
@@ -299,6 +384,12 @@ def train(client, paths, round_words=ROUND_WORDS, rule="hot", overlap=True, half
         Send the rows' changes in 16 bits scaled per row
         (:func:`fastw2v.replicas.pack`, default): half the bytes, each value
         within 1.5e-5 of its row's largest change; False sends float32.
+    every_round, cold_rounds : int
+        The heaviest ``every_round`` rows of each matrix are exchanged every
+        round, the others in turns, each once every ``cold_rounds`` rounds
+        (:func:`exchanged_rows`; :data:`EVERY_ROUND`, :data:`COLD_ROUNDS`);
+        what a worker holds back is collected after the last round.
+        ``cold_rounds=1`` exchanges every row every round.
     retries : int
         Dask retries of a failed round task before the round goes on without it.
     progress : callable, optional
@@ -325,6 +416,8 @@ def train(client, paths, round_words=ROUND_WORDS, rule="hot", overlap=True, half
     if rule not in RULES:
         raise ConfigError(f"rule must be one of {', '.join(RULES)}, not {rule!r}", "rule")
     _check_int("round_words", round_words, 1)
+    _check_int("every_round", every_round, 0)
+    _check_int("cold_rounds", cold_rounds, 1)
     files = corpus_paths(paths)
     if "-" in files:
         raise CorpusError("standard input cannot be read by cluster workers; give files")
@@ -370,7 +463,7 @@ def train(client, paths, round_words=ROUND_WORDS, rule="hot", overlap=True, half
         per_epoch = max(1, -(-max(n for n, _ in sizes) // round_words))
         result = TrainResult()
         rounds = _Rounds(client, run, shards, home, setup, matrices, rule, half, retries, report,
-                         result, model, per_epoch, n_total)
+                         result, model, per_epoch, n_total, (every_round, cold_rounds))
         t0 = time.perf_counter()
         for k in range(cfg.epochs * per_epoch):
             if stop is not None and stop():
@@ -383,6 +476,8 @@ def train(client, paths, round_words=ROUND_WORDS, rule="hot", overlap=True, half
                 progress(rounds.progress(t0, raw_total))
         if rounds.finish_all() and progress is not None:
             progress(rounds.progress(t0, raw_total))
+        if cold_rounds > 1:
+            rounds.flush()
     finally:
         client.run(_forget, run)
     result.seconds = time.perf_counter() - t0
@@ -404,12 +499,13 @@ class _Rounds:
     """
 
     def __init__(self, client, run, shards, home, setup, matrices, rule, half, retries, report,
-                 result, model, per_epoch, n_total):
+                 result, model, per_epoch, n_total, turns):
         self.client, self.run, self.shards, self.home = client, run, shards, home
         self.setup, self.matrices, self.rule, self.retries = setup, matrices, rule, retries
         self.half = half
         self.report, self.result, self.model = report, result, model
         self.per_epoch, self.n_total = per_epoch, n_total
+        self.turns = turns  # (every_round, cold_rounds): see exchanged_rows
         self.cfg = model.config
         self.hot = hot_slices(matrices)
         self.in_flight = []  # (round, {shard: future}), oldest first
@@ -430,12 +526,39 @@ class _Rounds:
         combined = None
         if self.combined is not None:
             combined = _broadcast(self.client, self.combined)
+        scan = {name: exchanged_rows(name, m.shape[0], k, *self.turns)
+                for name, m in self.matrices.items()}
         futures = {s: self.client.submit(
             _train_round, self.run, s, combined, k, r / per_epoch, (r + 1) / per_epoch,
             done, float(total), cfg.start_alpha, cfg.end_alpha(), first + s * cfg.threads,
-            self.half, workers=[self.home[s]], allow_other_workers=False, retries=self.retries,
-            pure=False) for s in range(n_shards)}
+            self.half, scan, workers=[self.home[s]], allow_other_workers=False,
+            retries=self.retries, pure=False) for s in range(n_shards)}
         self.in_flight.append((k, futures))
+
+    def flush(self):
+        """Collect and combine what the workers hold back after the last round.
+
+        The rows whose turn had not come again since they last moved
+        (:func:`exchanged_rows`); counted in :attr:`DistributedReport.flush_bytes`.
+        """
+        k = self.report.rounds
+        futures = {s: self.client.submit(_flush, self.run, s, k, self.half,
+                                         workers=[self.home[s]], allow_other_workers=False,
+                                         retries=self.retries, pure=False)
+                   for s in range(len(self.shards))}
+        gone = self._wait(futures)
+        outcomes = []
+        for s, future in futures.items():
+            outcome = None if s in gone or future.status == "error" else future.result()
+            if outcome is None:
+                why = f"after the last round: shard {s}'s rows not yet exchanged were lost"
+                logger.warning(why)
+                self.report.failures.append(why)
+                continue
+            outcomes.append(outcome)
+        combine(self.matrices, [o["deltas"] for o in outcomes], [o["words"] for o in outcomes],
+                self.rule, self.hot, self.half)
+        self.report.flush_bytes = sum(_nbytes(o["deltas"]) for o in outcomes)
 
     def finish_all(self, keep=0):
         """Collect and combine the rounds in flight but the newest ``keep``; True if any."""
@@ -580,13 +703,6 @@ def _setup(client, run, shards, home, setup, matrices):
 def _broadcast(client, data):
     """``data`` on every worker once, as one future (not hashed: it is large and new)."""
     return client.scatter([data], broadcast=True, hash=False)[0]
-
-
-def _message(changes, half):
-    """Sparse changes as sent: packed in 16 bits (:func:`fastw2v.replicas.pack`) when ``half``."""
-    if not half:
-        return changes
-    return {name: pack(rows, values) for name, (rows, values) in changes.items()}
 
 
 def _nbytes(message):

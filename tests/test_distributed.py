@@ -69,12 +69,15 @@ def test_the_vocabulary_is_the_one_a_local_run_builds(processes, planted):
     assert model.distributed.workers == 2 and model.distributed.shards == 2
 
 
-@pytest.mark.parametrize("rule,overlap,half",
-                         [(rule, True, True) for rule in fd.RULES] + [("hot", False, False)])
-def test_cluster_training_recovers_planted_topics(processes, planted, rule, overlap, half):
+@pytest.mark.parametrize("rule,overlap,half,turns",
+                         [(rule, True, True, {}) for rule in fd.RULES]
+                         + [("hot", False, False, {}),
+                            ("hot", True, True, dict(every_round=8, cold_rounds=3)),
+                            ("sum", False, True, dict(every_round=8, cold_rounds=5))])
+def test_cluster_training_recovers_planted_topics(processes, planted, rule, overlap, half, turns):
     folder, groups = planted
     model = fd.train(processes, folder, round_words=5000, rule=rule, overlap=overlap, half=half,
-                     **SETTINGS)
+                     **turns, **SETTINGS)
     purity = neighbour_purity(model.wv.vectors, model.wv.index_to_key, groups)
     assert purity >= 0.9, f"{rule}: only {purity:.0%} of neighbours share the topic"
     loss = model.result.epoch_loss
@@ -83,6 +86,100 @@ def test_cluster_training_recovers_planted_topics(processes, planted, rule, over
     assert report.rounds >= SETTINGS["epochs"] * 2 and not report.failures
     assert all(b > 0 for b in report.bytes_per_round)
     assert model.result.trained_words > 0 and model.state.epochs_trained == SETTINGS["epochs"]
+    # the rarer rows' last changes, held back for their turn, were collected at the end
+    assert (report.flush_bytes > 0) == bool(turns)
+
+
+def test_exchanged_rows_take_the_heaviest_every_round_and_the_rest_in_turns():
+    n, every, turns = 103, 10, 4
+    for name, heavy in (("syn0", range(0, 10)), ("syn1neg", range(0, 10)),
+                        ("syn1", range(93, 103))):  # the inner nodes next to the root are last
+        seen = np.zeros(n, dtype=int)
+        for k in range(turns):
+            ranges = fd.exchanged_rows(name, n, k, every, turns)
+            rows = np.concatenate([np.arange(lo, hi) for lo, hi in ranges])
+            assert np.all(np.diff(rows) > 0), "ranges are increasing and disjoint"
+            assert set(heavy) <= set(rows.tolist())
+            assert ranges == fd.exchanged_rows(name, n, k + turns, every, turns)  # a cycle
+            seen[rows] += 1
+        assert np.all(seen[list(heavy)] == turns)
+        cold = np.setdiff1d(np.arange(n), list(heavy))
+        assert np.all(seen[cold] == 1), f"{name}: every other row once in {turns} rounds"
+    assert fd.exchanged_rows("syn0", n, 3, every, 1) == ((0, n),)
+    assert fd.exchanged_rows("syn0", n, 3, n, turns) == ((0, n),)
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_changed_rows_outside_the_ranges_keep_their_change_for_later(packed):
+    from fastw2v.replicas import changed_rows, changed_rows_packed, unpack
+
+    find = (lambda *a: unpack(changed_rows_packed(*a))) if packed else changed_rows
+    base = np.zeros((20, 3), np.float32)
+    replica = base.copy()
+    replica[[2, 7, 15]] = 1.0
+    replica[15, 1] = -1.0  # (values packed exactly)
+    rows, delta = find(base, replica, ((0, 5), (14, 20)))
+    assert rows.tolist() == [2, 15] and np.array_equal(delta, replica[[2, 15]])
+    held = np.zeros((20, 3), np.float32)
+    held[7] = 1.0
+    assert np.array_equal(replica - base, held)
+    rows, delta = find(base, replica)
+    assert rows.tolist() == [7] and np.all(delta == 1.0)
+    assert np.array_equal(base, replica)
+
+
+def test_rows_found_and_packed_in_one_pass_are_the_packed_changed_rows():
+    from fastw2v.replicas import changed_rows, changed_rows_packed, pack
+
+    rng = np.random.default_rng(5)
+    base = rng.standard_normal((300, 17)).astype(np.float32)
+    replica = base.copy()
+    moved = rng.choice(300, size=90, replace=False)
+    replica[moved] += (rng.standard_normal((90, 17)) * np.logspace(-7, 0, 90)[:, None]).astype(
+        np.float32)
+    replica[moved[0], 3] = base[moved[0], 3] + np.float32(1e-3)  # one value is enough
+    two = base.copy()
+    ranges = ((0, 40), (100, 300))
+    expected = pack(*changed_rows(base, replica, ranges))
+    got = changed_rows_packed(two, replica, ranges)
+    assert all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(got, expected))
+    assert np.array_equal(two, base)  # both bases caught up on the same rows
+
+
+@pytest.mark.parametrize("overlap", [True, False])
+def test_rows_exchanged_in_turns_reach_the_model_once_each(overlap):
+    """Overlapped rounds with turns, and the flush: every change is in the model, once."""
+    from fastw2v.replicas import changed_rows, combine
+
+    rng = np.random.default_rng(4)
+    n, every, turns = 40, 4, 3
+    model = {"syn0": rng.standard_normal((n, 3)).astype(np.float32)}
+    expected = model["syn0"].astype(np.float64)
+    states = [{"replica": {"syn0": model["syn0"].copy()}, "base": {"syn0": model["syn0"].copy()},
+               "sent": {}, "synced": -1} for _ in range(2)]
+    combined, in_flight = None, []
+    for k in range(7):
+        sent = []
+        for state in states:
+            fd._catch_up(state, combined)
+            rows = rng.choice(n, size=9, replace=False)
+            change = rng.standard_normal((9, 3)).astype(np.float32)
+            state["replica"]["syn0"][rows] += change
+            expected[rows] += change
+            ranges = fd.exchanged_rows("syn0", n, k, every, turns)
+            state["sent"][k] = {"syn0": changed_rows(state["base"]["syn0"],
+                                                     state["replica"]["syn0"], ranges)}
+            sent.append(state["sent"][k])
+        in_flight.append((k, sent))
+        while len(in_flight) > (1 if overlap else 0):
+            q, deltas = in_flight.pop(0)
+            combined = (q, combine(model, deltas, [1, 1], "sum"))
+    for q, deltas in in_flight:  # the last round, still in flight
+        combine(model, deltas, [1, 1], "sum")
+    held = [{"syn0": changed_rows(s["base"]["syn0"], s["replica"]["syn0"])} for s in states]
+    assert all(h["syn0"][0].size for h in held), "some rows were waiting for their turn"
+    combine(model, held, [1, 1], "sum")
+    assert np.allclose(model["syn0"], expected, atol=1e-5)
 
 
 def test_combine_rules():
@@ -260,6 +357,16 @@ def test_standard_input_is_refused(threads, planted):
 
     with pytest.raises(CorpusError, match="standard input"):
         fd.train(threads, "-", **SETTINGS)
+
+
+@pytest.mark.parametrize("bad", [dict(cold_rounds=0), dict(every_round=-1),
+                                 dict(cold_rounds=2.5), dict(round_words=0)])
+def test_exchange_settings_are_checked_before_anything_runs(threads, planted, bad):
+    from fastw2v.config import ConfigError
+
+    name = next(iter(bad))
+    with pytest.raises(ConfigError, match=name):
+        fd.train(threads, planted[0], **bad, **SETTINGS)
 
 
 def test_the_command_line_trains_on_a_local_cluster(tmp_path, planted):

@@ -47,11 +47,11 @@ def parse_args(argv):
     p.add_argument("--workers", default="2", help="worker counts, comma-separated (default: 2)")
     p.add_argument("--round-words", default="2000000",
                    help="words a worker trains per round, comma-separated (default: 2000000)")
-    p.add_argument("--rules", default="hot",
+    p.add_argument("--rules", default="align",
                    help="combine rules, comma-separated, each RULE[:sync][:float32][:coldK]"
                         "[:everyN] for lockstep rounds, float32 rows, the rarer rows in turns "
                         "over K rounds (cold1: every row every round), the N heaviest rows "
-                        "every round (default: hot)")
+                        "every round (default: align)")
     p.add_argument("--seeds", type=int, default=3, help="seeds 1..N for each setting (default: 3)")
     p.add_argument("--sweep-seeds", type=int, default=1,
                    help="seeds for settings beyond the first worker count (default: 1)")

@@ -31,8 +31,10 @@ How it works
    The learning rate follows global progress, as if all workers were
    threads of one run.
 3. **Combine.** The driver adds the workers' changes to the model
-   (:func:`fastw2v.replicas.combine`, the rules the threads' copies use, plus
-   ``"hot"``, the default) and sends every worker the combined change of the
+   (:func:`fastw2v.replicas.combine`: by default ``"align"``, which sums
+   the changes of a row that point different ways, as Hogwild threads
+   would, and scales down those that agree, which are the same step taken
+   by every worker) and sends every worker the combined change of the
    rows that any worker moved; a worker adds what the others contributed
    (the combined change minus its own). Rows nobody touched are never sent.
 4. **Overlap.** A worker does not wait for the exchange: round ``k`` is
@@ -81,7 +83,8 @@ logger = logging.getLogger("fastw2v")
 #: outside the kernels, 250,000 95% / 101% (36-41%), 500,000 90% / 101%,
 #: 2,000,000 88% / 95%; with the rarer rows in turns (:data:`COLD_ROUNDS`),
 #: 125,000 words 96.7% / 98.6% at 7%, 250,000 94.9% / 101% at 7-8.5%
-#: (benchmarks/README.md, "bench_cluster.py").
+#: (rule ``"hot"``), and with the default rule ``"align"`` 125,000 words
+#: 97.3% / 99.2% at 8.0% (benchmarks/README.md, "bench_cluster.py").
 ROUND_WORDS = 125_000
 
 #: Rows of each matrix exchanged every round: the most frequent words'
@@ -360,7 +363,7 @@ def _merge_counts(results):
     return list(totals), np.fromiter(totals.values(), dtype=np.int64, count=len(totals))
 
 
-def train(client, paths, round_words=ROUND_WORDS, rule="hot", overlap=True, half=True,
+def train(client, paths, round_words=ROUND_WORDS, rule="align", overlap=True, half=True,
           every_round=EVERY_ROUND, cold_rounds=COLD_ROUNDS, retries=1, progress=None, stop=None,
           **settings):
     """Train on a Dask cluster; returns a :class:`fastw2v.Word2Vec` like a local run.
@@ -374,8 +377,13 @@ def train(client, paths, round_words=ROUND_WORDS, rule="hot", overlap=True, half
         system, or the same machine). Standard input cannot be distributed.
     round_words : int
         Kept tokens each worker trains between two exchanges (see :data:`ROUND_WORDS`).
-    rule : {"hot", "sum", "mean", "rows"}
+    rule : {"align", "hot", "sum", "mean", "rows"}
         How the workers' changes are combined (:func:`fastw2v.replicas.combine`).
+        ``"align"`` (default) is the sum with two workers and, with more,
+        kept 88% of one process's analogy with 4 workers and 68% with 8
+        where ``"hot"`` kept 75% and 48% (wiki17m, 125,000-word rounds,
+        benchmarks/README.md); with two workers and long rounds (500,000
+        words) ``"hot"`` scored better (89% against 84%).
     overlap : bool
         Train each round while the one before is collected and combined
         (default); False waits for every exchange, so that each round starts

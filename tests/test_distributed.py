@@ -211,6 +211,36 @@ def test_combine_rules():
         combine({"syn0": np.zeros((4, 2), np.float32)}, deltas, [1, 3], "median")
 
 
+@pytest.mark.parametrize("half", [False, True])
+def test_rule_align_sums_independent_changes_and_scales_aligned_ones_down(half):
+    from fastw2v.replicas import combine, unpack
+
+    def d(rows, values):
+        return {"syn0": (np.array(rows), np.array(values, np.float32))}
+
+    # rows 0-3, two replicas or one: the sum, whatever the angle;
+    # row 4, four equal changes: twice their mean (the floor, 2 / n of the sum);
+    # row 5, four changes: |S|^2 = 9 against 1 + 1 + 1 + 2 = 5, so 5 / 9 of the sum
+    deltas = [d([0, 1, 2, 3, 4, 5], [[2, 0], [1, 0], [0, 3], [1, 0], [1, 0], [1, 0]]),
+              d([0, 1, 3, 4, 5], [[2, 0], [0, 1], [-1, 0.5], [1, 0], [0, 1]]),
+              d([4, 5], [[1, 0], [0, 1]]),
+              d([4, 5], [[1, 0], [-1, 1]])]
+    model = {"syn0": np.full((6, 2), 10.0, np.float32)}
+    message = combine(model, deltas, [1, 1, 1, 1], "align", half=half)["syn0"]
+    rows, change = unpack(message) if half else message
+    assert rows.tolist() == [0, 1, 2, 3, 4, 5]
+    expected = np.array([[4, 0], [1, 1], [0, 3], [0, 0.5], [2, 0], [0, 3 * 5 / 9]], np.float32)
+    assert np.allclose(change, expected, atol=1e-4)
+    assert np.allclose(model["syn0"], 10.0 + expected, atol=1e-4)  # returned = applied
+    # two replicas: exactly rule "sum"
+    two = deltas[:2]
+    summed = {"syn0": np.zeros((6, 2), np.float32)}
+    aligned = {"syn0": np.zeros((6, 2), np.float32)}
+    combine(summed, two, [1, 1], "sum")
+    combine(aligned, two, [1, 1], "align")
+    assert np.array_equal(summed["syn0"], aligned["syn0"])
+
+
 def test_packed_changes_keep_each_value_to_a_step_of_its_row():
     from fastw2v.replicas import PACK_LEVELS, pack, unpack
 

@@ -277,15 +277,13 @@ def _train_round(run, shard, combined, index, start_fraction, end_fraction, word
             "seconds": seconds, "deltas": deltas}
 
 
-def _flush(run, shard, index, half):
+def _flush(run, shard, half):
     """Worker: every change of the replica not sent yet (after the last round)."""
     state = _SHARDS.get((run, shard))
     if state is None or "replica" not in state:
         return None
-    deltas = _changes(state, half)
-    state["sent"][index] = deltas
     # one replica's weight in the "mean" rule: each trained as many words
-    return {"words": 1, "deltas": deltas}
+    return {"words": 1, "deltas": _changes(state, half)}
 
 
 def _changes(state, half, scan=None):
@@ -549,8 +547,7 @@ class _Rounds:
         The rows whose turn had not come again since they last moved
         (:func:`exchanged_rows`); counted in :attr:`DistributedReport.flush_bytes`.
         """
-        k = self.report.rounds
-        futures = {s: self.client.submit(_flush, self.run, s, k, self.half,
+        futures = {s: self.client.submit(_flush, self.run, s, self.half,
                                          workers=[self.home[s]], allow_other_workers=False,
                                          retries=self.retries, pure=False)
                    for s in range(len(self.shards))}

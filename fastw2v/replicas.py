@@ -205,24 +205,23 @@ def unpack(packed):
 
 
 @njit(cache=True, inline="always")
-def _pack_row(values, k, top, scale, ints, n):
-    """Row ``k`` of ``values`` (largest magnitude ``top``) as ``scale[n]`` and 16-bit ``ints[n]``.
-
-    Rounded half away from zero by adding ``±0.5`` and truncating: a
-    multiply and an add a value, where NumPy's ``round`` (half to even)
-    after a division took 2.3 ns a value (wiki17m, a 125,000-word round's
-    changes: 5.8 ms a round).
-    """
-    dim = values.shape[1]
+def _steps(top):
+    """A row's scale (the step of one 16-bit level) for its largest magnitude ``top``, and 1 / step."""
     if top > 0:
-        scale[n] = top / np.float32(PACK_LEVELS)
-        inv = np.float32(PACK_LEVELS) / top
-    else:
-        scale[n] = np.float32(1.0)
-        inv = np.float32(0.0)
-    for d in range(dim):
-        q = values[k, d] * inv
-        ints[n, d] = np.int16(q + np.float32(math.copysign(0.5, q)))
+        return top / np.float32(PACK_LEVELS), np.float32(PACK_LEVELS) / top
+    return np.float32(1.0), np.float32(0.0)
+
+
+@njit(cache=True, inline="always")
+def _level(x, inv):
+    """``x`` in steps of ``1 / inv``, rounded half away from zero, as int16.
+
+    By adding ``±0.5`` and truncating: a multiply and an add a value, where
+    NumPy's ``round`` (half to even) after a division took 2.3 ns a value
+    (wiki17m, a 125,000-word round's changes: 5.8 ms a round).
+    """
+    q = x * inv
+    return np.int16(q + np.float32(math.copysign(0.5, q)))
 
 
 @njit(cache=True)
@@ -232,7 +231,9 @@ def _pack(values, scale, ints):
         top = np.float32(0.0)
         for d in range(dim):
             top = max(top, abs(values[k, d]))
-        _pack_row(values, k, top, scale, ints, k)
+        scale[k], inv = _steps(top)
+        for d in range(dim):
+            ints[k, d] = _level(values[k, d], inv)
 
 
 def combine(matrices, deltas, weights, rule="align", hot=None, half=False):
@@ -304,6 +305,9 @@ def combine(matrices, deltas, weights, rule="align", hot=None, half=False):
             continue
         every = np.concatenate([part[0] for part, _ in parts])
         touched = np.bincount(every, minlength=matrix.shape[0]).astype(np.float32)
+        if rule == "align":
+            combined[name] = _aligned(matrix, parts, np.flatnonzero(touched), touched, half)
+            continue
         averaged = np.zeros(matrix.shape[0], dtype=bool)
         if rule == "rows":
             averaged[:] = True
@@ -311,9 +315,6 @@ def combine(matrices, deltas, weights, rule="align", hot=None, half=False):
             averaged[hot[name]] = True
         moved = np.flatnonzero(touched)
         change = np.zeros((moved.size, matrix.shape[1]), dtype=np.float32)
-        if rule == "align":
-            combined[name] = _aligned(matrix, parts, moved, touched, half)
-            continue
         for part, weight in parts:
             rows, delta, factor = as_rows(part)
             at = np.searchsorted(moved, rows)  # rows are distinct within a replica
@@ -506,11 +507,9 @@ def _moved_rows_packed(base, replica, lo, hi, rows, scale, ints, n):
         if top == 0:
             continue
         rows[n] = i
-        scale[n] = top / np.float32(PACK_LEVELS)
-        inv = np.float32(PACK_LEVELS) / top
+        scale[n], inv = _steps(top)
         for d in range(dim):
-            q = (replica[i, d] - base[i, d]) * inv
-            ints[n, d] = np.int16(q + np.float32(math.copysign(0.5, q)))
+            ints[n, d] = _level(replica[i, d] - base[i, d], inv)
             base[i, d] = replica[i, d]
         n += 1
     return n

@@ -309,21 +309,26 @@ class KernelCall:
                            examples=np.zeros(blocks, dtype=np.int64),
                            kept=np.zeros(blocks, dtype=np.int64))
 
-    def __call__(self, start, end, words_before, first_stream):
+    def __call__(self, start, end, words_before, first_stream, fresh=True):
         """Train corpus positions ``start:end``, one block per thread.
 
         ``words_before``: positions of the run trained before this call (the
         schedule); ``first_stream``: the first of the ``threads`` random
-        streams this call takes. Returns (summed loss, examples, kept words).
+        streams this call takes. ``fresh``: the model's rows may have
+        changed since the last call (or there was none), so the threads'
+        copies are taken from them first; a caller that changed nothing in
+        between passes False, since each merge leaves every copy equal to
+        the model's rows. Returns (summed loss, examples, kept words).
         """
         streams = np.arange(first_stream, first_stream + self.threads, dtype=np.uint64)
-        for shared, copies, _ in self.replicas:
-            copies[:] = shared  # every thread starts the call from the merged rows
+        if fresh:
+            for shared, copies, _ in self.replicas:
+                copies[:] = shared  # every thread starts the call from the merged rows
         kernels.train_range(self.settings, self.weights, self.corpus, self.tables,
                             self.schedule._replace(words_before=float(words_before)),
                             start, end, streams, self.scratch, self.out)
         # each copy took its own thread's steps; with one thread the model
-        # takes exactly that thread's copy
+        # takes exactly that thread's copy; every copy is left equal to the model
         for shared, copies, rule in self.replicas:
             merge(shared, copies, rule)
         out = self.out
@@ -825,12 +830,16 @@ class Word2Vec:
             while st.epoch < st.run_epochs:
                 if st.position == 0:
                     callbacks.hook("on_epoch_begin", self)
+                # the callbacks may have changed the model: the first call of an
+                # epoch (or of a resumed one) takes the copied rows from it again
+                fresh = True
                 while st.position < n:
                     if stop is not None and stop():
                         stopped = True
                         break
                     start, end = st.position, min(n, st.position + per_call)
-                    loss, examples, kept = kernel(start, end, done, st.streams)
+                    loss, examples, kept = kernel(start, end, done, st.streams, fresh)
+                    fresh = False
                     st.streams += cfg.threads
                     st.position = end
                     done += end - start

@@ -1,4 +1,4 @@
-"""Helpers shared by the command-line tests: run a command, check a refusal, start a training."""
+"""Helpers shared by the tests: run a command, check a refusal, start a training, watch merges."""
 
 import subprocess
 import sys
@@ -40,3 +40,22 @@ def start_training(corpus, out, epochs=2000, settle=0.5, extra=(), args=None, **
     assert line.startswith(("vocabulary:", "resuming")), "training did not start"
     time.sleep(settle)
     return proc
+
+
+def record_merges(monkeypatch):
+    """Keep a copy of the threads' copies as every merge finds them, before it overwrites them.
+
+    Returns the list the copies go into, one array of shape (T, K, dim) per
+    merge, in the order :class:`fastw2v.word2vec.KernelCall` merges them.
+    """
+    from fastw2v import word2vec
+    from fastw2v.replicas import merge
+
+    found = []
+
+    def keep_then_merge(shared, copies, rule):
+        found.append(copies.copy())
+        merge(shared, copies, rule)
+
+    monkeypatch.setattr(word2vec, "merge", keep_then_merge)
+    return found

@@ -9,6 +9,7 @@ from fastw2v.replicas import HOT_NODES, hot_nodes
 from fastw2v.word2vec import KernelCall
 
 from corpora import topic_corpus
+from helpers import record_merges
 
 
 def test_the_copied_nodes_are_the_heaviest_in_whole_cache_lines():
@@ -25,7 +26,7 @@ def trained():
     return m
 
 
-def test_after_a_call_the_model_holds_the_mean_of_the_threads_copies(trained):
+def test_after_a_call_the_model_holds_the_mean_of_the_threads_copies(trained, monkeypatch):
     m = trained
     cfg = m.config
     n = len(m.corpus)
@@ -34,11 +35,14 @@ def test_after_a_call_the_model_holds_the_mean_of_the_threads_copies(trained):
                         float(n))
     hot_from = kernel.settings.hot_from
     assert hot_from == len(m.vocab) - 1 - hot_nodes(cfg, len(m.vocab)) and hot_from < m.syn1.shape[0]
+    trained = record_merges(monkeypatch)
     kernel(0, n, 0.0, 1000)
-    copies = kernel.scratch.hot
+    copies = trained[0]  # as the threads left them
     assert copies.shape == (2, m.syn1.shape[0] - hot_from, cfg.dim)
     assert not np.allclose(copies[0], copies[1])  # each thread trained its own copy
     np.testing.assert_allclose(m.syn1[hot_from:], copies.mean(axis=0), rtol=1e-6)
+    # and both copies now hold the mean, where the next call starts
+    assert all(np.array_equal(copy, m.syn1[hot_from:]) for copy in kernel.scratch.hot)
     assert not np.allclose(m.syn1[hot_from:], nodes_before[hot_from:])
     # the root is the last node, and every word's path starts there
     root = m.syn1.shape[0] - 1

@@ -10,6 +10,7 @@ from fastw2v.replicas import HOT_ROWS, MERGE_TOKENS, hot_rows, merge
 from fastw2v.word2vec import BLOCK_TOKENS, KernelCall
 
 from corpora import neighbour_purity, topic_corpus
+from helpers import record_merges
 
 
 def test_rows_are_copied_only_with_several_threads_in_whole_cache_lines():
@@ -23,13 +24,14 @@ def test_rows_are_copied_only_with_several_threads_in_whole_cache_lines():
 
 def test_sum_adds_every_copy_s_change_and_mean_averages_them():
     base = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
-    copies = np.stack([base + np.float32(0.5), base - np.float32(0.25), base.copy()])
-    summed = base.copy()
-    merge(summed, copies, "sum")
-    np.testing.assert_allclose(summed, base + 0.25, rtol=1e-6)
-    averaged = base.copy()
-    merge(averaged, copies, "mean")
-    np.testing.assert_allclose(averaged, base + 0.25 / 3, rtol=1e-6)
+    trained = np.stack([base + np.float32(0.5), base - np.float32(0.25), base.copy()])
+    for rule, change in (("sum", 0.25), ("mean", 0.25 / 3)):
+        shared, copies = base.copy(), trained.copy()
+        merge(shared, copies, rule)
+        np.testing.assert_allclose(shared, base + change, rtol=1e-6)
+        # every copy leaves the merge holding it: the next call starts from the model
+        for copy in copies:
+            assert np.array_equal(copy, shared)
     one = base.copy()
     merge(one, copies[:1] * np.float32(1.1), "sum")  # one copy is taken as it is
     assert np.array_equal(one, copies[0] * np.float32(1.1))
@@ -62,7 +64,7 @@ def planted():
     return topic_corpus(n_sentences=1500, words_per_topic=20)
 
 
-def test_after_a_call_the_model_holds_the_sum_of_the_threads_changes(planted):
+def test_after_a_call_the_model_holds_the_sum_of_the_threads_changes(planted, monkeypatch):
     sentences, _ = planted
     m = Word2Vec(sentences, dim=16, min_count=1, epochs=1, threads=2)
     n, rows = len(m.corpus), hot_rows(m.config, len(m.vocab))
@@ -77,15 +79,27 @@ def test_after_a_call_the_model_holds_the_sum_of_the_threads_changes(planted):
     assert np.shares_memory(kernel.syn0, kernel.weights.syn0)
     assert list(kernel.scratch.copies[:, 0]) == [v, v + rows]
     before0, before1 = syn0.copy(), syn1.copy()
+    trained = record_merges(monkeypatch)  # the HS nodes', syn0's, syn1neg's
     kernel(0, n, 0.0, 1000)
     assert np.array_equal(syn0, before0)  # the arrays given are left alone
-    for shared, before, whole in ((kernel.syn0, before0, kernel.weights.syn0),
-                                  (kernel.syn1neg, before1, kernel.weights.syn1)):
-        copies = whole[v:].reshape(2, rows, 16)
+    for shared, before, whole, copies in ((kernel.syn0, before0, kernel.weights.syn0, trained[1]),
+                                          (kernel.syn1neg, before1, kernel.weights.syn1,
+                                           trained[2])):
         assert not np.allclose(copies[0], copies[1])  # each thread trained its own copy
         changes = copies - before[:rows]
         np.testing.assert_allclose(shared[:rows], before[:rows] + changes.sum(axis=0), atol=1e-6)
         assert not np.array_equal(shared[rows:], before[rows:])  # the rest trained in place
+        # and every copy now holds the merged rows, where the next call starts
+        assert all(np.array_equal(copy, shared[:rows]) for copy in whole[v:].reshape(2, rows, 16))
+    # an empty call that trusts the copies (fresh=False) leaves the model as it is ...
+    merged = kernel.syn0.copy()
+    kernel(n, n, float(n), 1002, fresh=False)
+    assert np.array_equal(kernel.syn0, merged)
+    # ... and one after a change to the model's rows takes the copies from them again
+    kernel.syn0[:rows] += np.float32(1.0)
+    changed = kernel.syn0.copy()
+    kernel(n, n, float(n), 1004)
+    assert np.array_equal(kernel.syn0, changed)
 
 
 def test_one_thread_copies_nothing_and_cluster_rounds_opt_out(planted):

@@ -64,7 +64,9 @@ lines in pairs. That took two threads from 1.19x to 1.41x one thread on
 wiki17m CBOW. Copies of the frequent words' rows took skip-gram from 1.40x
 to 1.80x, and, kept as rows of the matrices themselves rather than arrays
 of their own, CBOW from 1.41x to 1.64x (benchmarks/README.md, "Thread
-scaling").
+scaling"). The small scratch now sits a whole page apart
+(:data:`fastw2v.word2vec.SCRATCH_PAGE`: the L2 streamer prefetches within a
+page), CBOW from about 1.78x to 1.88x.
 
 Memory. With a vocabulary of tens of thousands of words the matrices
 outgrow the caches and every window waits on a dozen scattered rows. Three

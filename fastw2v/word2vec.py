@@ -47,10 +47,19 @@ BUFFER_WORDS = 1 << 13
 #: trained CBOW on wiki17m at 3.2-3.4M words/s; 128 bytes apart, 3.9-4.1M
 #: (1 thread: 2.8-3.0M; Intel Xeon, AVX-512, KVM).
 CACHE_LINE = 128
-#: Scratch rows are padded to a multiple of 32 float32 (128 bytes) and each
-#: thread's part starts on such a boundary (:func:`_per_thread`), so that two
-#: threads never write the same pair of lines.
-_PAD = CACHE_LINE // 4
+
+#: Bytes that keep two threads' small scratch apart: a page. The L2 streamer
+#: prefetches the lines ahead of a run of accesses, up to the end of their
+#: 4 KiB page, so a thread whose small parts (hidden vector, gradient,
+#: scores, negatives) shared pages with its neighbour's pulled the
+#: neighbour's lines into its own cache, and each of the neighbour's writes,
+#: one an example, then had to take them back. So each thread's part of
+#: those fields fills whole pages and starts on one (:func:`_padded`,
+#: :func:`_per_thread`): CBOW on wiki17m, 2 threads against 1, 1.74x, 1.80x,
+#: 1.74x and 1.84x with parts 128 bytes apart, 1.90x, 1.84x, 1.87x and 1.91x
+#: a page apart (bench_scaling, 3 rounds a run, builds alternated; skip-gram,
+#: with more work an example, 1.86x and 1.87x; Intel Xeon, AVX-512, KVM).
+SCRATCH_PAGE = 4096
 
 
 class TrainingDiverged(ArithmeticError):
@@ -113,26 +122,29 @@ class TrainResult:
     stopped: bool = False
 
 
-def _padded(n):
-    """``n`` rounded up to a whole number of :data:`CACHE_LINE` blocks of float32."""
-    return -(-n // _PAD) * _PAD
+def _padded(n, itemsize=4):
+    """``n`` items of ``itemsize`` bytes rounded up to whole :data:`SCRATCH_PAGE` pages."""
+    per_page = SCRATCH_PAGE // itemsize
+    return -(-n // per_page) * per_page
 
 
 def _per_thread(blocks, shape, dtype):
-    """Scratch of shape ``(blocks, *shape)`` whose parts each start a :data:`CACHE_LINE` boundary.
+    """Scratch of shape ``(blocks, *shape)`` whose parts each start a :data:`SCRATCH_PAGE` boundary.
 
     NumPy aligns small arrays to 16 bytes only, so rows padded to whole lines
     still straddle them, and two threads writing their own rows would share
     a line at the seam (false sharing: every write sends the line across the
-    cores). ``shape`` must fill whole ``CACHE_LINE`` blocks; the buffer is
-    over-allocated by one block and cut at the first boundary.
+    cores). ``shape`` must fill whole :data:`CACHE_LINE` blocks, and fills
+    whole pages where :func:`_scratch_shapes` pads it (all but the HS nodes'
+    copies, hundreds of KiB a thread, whose neighbours meet at one page);
+    the buffer is over-allocated by one page and cut at the first boundary.
     """
     dtype = np.dtype(dtype)
     part = int(np.prod(shape)) * dtype.itemsize
     if part % CACHE_LINE:
         raise ValueError(f"scratch of shape {shape} does not fill whole cache lines")
-    raw = np.zeros(blocks * part + CACHE_LINE, dtype=np.uint8)
-    start = -raw.ctypes.data % CACHE_LINE
+    raw = np.zeros(blocks * part + SCRATCH_PAGE, dtype=np.uint8)
+    start = -raw.ctypes.data % SCRATCH_PAGE
     return raw[start: start + blocks * part].view(dtype).reshape((blocks, *shape))
 
 
@@ -149,9 +161,9 @@ def _scratch_shapes(cfg, longest=PATH_ESTIMATE, hot=HOT_NODES):
     in ``scores``); ``hot``: the inner nodes a thread copies (:data:`HOT_NODES`).
     """
     # rows of negatives: 2 * window, rounded up to a multiple of
-    # CACHE_LINE / 8 so that a thread's part (2 x rows x negative int32, a
-    # multiple of CACHE_LINE bytes whatever ``negative``) fills whole lines
-    rows_step = CACHE_LINE // 8
+    # SCRATCH_PAGE / 8 so that a thread's part (2 x rows x negative int32, a
+    # multiple of SCRATCH_PAGE bytes whatever ``negative``) fills whole pages
+    rows_step = SCRATCH_PAGE // 8
     neg_rows = -(-2 * cfg.window // rows_step) * rows_step
     return {
         "buf": ((_padded(max(BUFFER_WORDS, 4 * cfg.window + 4)),), np.int32),
@@ -160,7 +172,7 @@ def _scratch_shapes(cfg, longest=PATH_ESTIMATE, hot=HOT_NODES):
         "grad": ((_padded(cfg.dim),), np.float32),
         "scores": ((_padded(max(cfg.negative + 1, longest if cfg.hs else 1)),), np.float32),
         "hot": ((hot if cfg.hs else 0, cfg.dim), np.float32),
-        "copies": ((CACHE_LINE // 8,), np.int64),
+        "copies": ((_padded(1, 8),), np.int64),
     }
 
 
@@ -174,9 +186,9 @@ def training_bytes(cfg, vocab_size):
     copies = (1 + (cfg.negative > 0)) * room(cfg, vocab_size) * cfg.dim * 4
     # the paths: int32 points and uint8 codes a step
     paths = vocab_size * PATH_ESTIMATE * 5 if cfg.hs else 0
-    # _per_thread over-allocates each scratch array (not each thread) by one block
+    # _per_thread over-allocates each scratch array (not each thread) by one page
     return (matrices * vocab_size * cfg.dim * 4 + copies + paths + cfg.threads * scratch
-            + len(shapes) * CACHE_LINE)
+            + len(shapes) * SCRATCH_PAGE)
 
 
 def _physical_memory():

@@ -92,15 +92,17 @@ def test_training_reads_a_single_line_corpus_whole(tmp_path, planted):
     assert neighbour_purity(m.wv.vectors, m.wv.index_to_key, groups) >= 0.7
 
 
-def test_per_thread_scratch_parts_start_on_their_own_cache_line():
-    from fastw2v.word2vec import CACHE_LINE, _per_thread
+def test_per_thread_scratch_parts_start_on_their_own_page():
+    from fastw2v.word2vec import CACHE_LINE, SCRATCH_PAGE, _per_thread
 
-    # parts 128 bytes apart: Intel cores fetch 64-byte lines in pairs
-    assert CACHE_LINE == 128
-    for shape, dtype in [((128,), np.float32), ((2, 16, 5), np.int32), ((32,), np.float32)]:
+    # parts at least 128 bytes long (Intel cores fetch 64-byte lines in pairs),
+    # each starting a page (the L2 streamer prefetches up to a page's end)
+    assert CACHE_LINE == 128 and SCRATCH_PAGE == 4096
+    for shape, dtype in [((1024,), np.float32), ((2, 512, 5), np.int32), ((32,), np.float32)]:
         for _ in range(4):  # NumPy's own alignment varies from one array to the next
             scratch = _per_thread(3, shape, dtype)
             assert scratch.shape == (3, *shape) and scratch.flags.c_contiguous
+            assert scratch[0].ctypes.data % SCRATCH_PAGE == 0
             assert all(part.ctypes.data % CACHE_LINE == 0 for part in scratch)
     with pytest.raises(ValueError, match="whole cache lines"):
         _per_thread(2, (112,), np.float32)  # 448 bytes: 3.5 blocks of 128
@@ -110,7 +112,7 @@ def test_each_thread_takes_its_own_row_of_every_scratch_field():
     # the Scratch bundle as Word2Vec.train builds it, split as train_range splits it
     from fastw2v.bundles import Scratch, thread_part
     from fastw2v.config import TrainConfig
-    from fastw2v.word2vec import CACHE_LINE, _per_thread, _scratch_shapes
+    from fastw2v.word2vec import SCRATCH_PAGE, _per_thread, _scratch_shapes
 
     shapes = _scratch_shapes(TrainConfig(dim=20, window=3, negative=4, hs=True))
     assert set(shapes) == set(Scratch._fields)
@@ -122,4 +124,6 @@ def test_each_thread_takes_its_own_row_of_every_scratch_field():
             assert mine.shape == whole.shape[1:], name
             if mine.size:  # an empty field (``hot`` without HS) has no memory to place
                 assert mine.ctypes.data == whole[b].ctypes.data, name
-                assert mine.ctypes.data % CACHE_LINE == 0, name
+                # every part on pages of its own (the HS nodes' copies are not
+                # padded, but 1,024 nodes fill whole pages at any dim)
+                assert mine.ctypes.data % SCRATCH_PAGE == 0, name

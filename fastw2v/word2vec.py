@@ -129,7 +129,7 @@ def _padded(n, itemsize=4):
 
 
 def _per_thread(blocks, shape, dtype):
-    """Scratch of shape ``(blocks, *shape)`` whose parts each start a :data:`SCRATCH_PAGE` boundary.
+    """Scratch ``(blocks, *shape)``: each part on lines of its own, on pages where ``shape`` fills them.
 
     NumPy aligns small arrays to 16 bytes only, so rows padded to whole lines
     still straddle them, and two threads writing their own rows would share

@@ -35,9 +35,9 @@ def test_after_a_call_the_model_holds_the_mean_of_the_threads_copies(trained, mo
                         float(n))
     hot_from = kernel.settings.hot_from
     assert hot_from == len(m.vocab) - 1 - hot_nodes(cfg, len(m.vocab)) and hot_from < m.syn1.shape[0]
-    trained = record_merges(monkeypatch)
+    merged = record_merges(monkeypatch)
     kernel(0, n, 0.0, 1000)
-    copies = trained[0]  # as the threads left them
+    copies = merged[0]  # as the threads left them
     assert copies.shape == (2, m.syn1.shape[0] - hot_from, cfg.dim)
     assert not np.allclose(copies[0], copies[1])  # each thread trained its own copy
     np.testing.assert_allclose(m.syn1[hot_from:], copies.mean(axis=0), rtol=1e-6)

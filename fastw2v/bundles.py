@@ -20,7 +20,7 @@ kernel below :func:`fastw2v.kernels.train_range` does); reads are fine.
 Read a bundle's array fields into locals at the top of a kernel, not inside
 its loops: each read makes a new array value, which Numba increfs and
 decrefs with out-of-line calls (null-checked, for the borrowed arrays of
-:mod:`fastw2v.borrowed`). Reading ``tables.threshold`` and ``weights.syn1``
+:mod:`fastw2v.borrowed`). Reading ``tables.slots`` and ``weights.syn1``
 per negative and per pair cost skip-gram about 10% (PTB, one thread).
 
 Build a bundle with keyword arguments (``Schedule(alpha=0.025, ...)``), so
@@ -79,15 +79,15 @@ keep_prob : ndarray of float32, shape (V,)
     (:func:`fastw2v.sampling.keep_probabilities`).
 """
 
-Tables = namedtuple("Tables", ["threshold", "alias", "points", "codes", "code_len"])
+Tables = namedtuple("Tables", ["slots", "points", "codes", "code_len"])
 Tables.__doc__ = """Lookup tables of the output layers.
 
 Attributes
 ----------
-threshold : ndarray of uint32, shape (V,)
-alias : ndarray of int32, shape (V,)
-    The negative-sampling alias table (:class:`fastw2v.sampling.UnigramTable`,
-    read by :func:`fastw2v.sampling.draw_negative`).
+slots : ndarray of uint64, shape (V,)
+    The negative-sampling alias table, threshold and alias packed in one
+    word a slot (:attr:`fastw2v.sampling.UnigramTable.slots`, read by
+    :func:`fastw2v.sampling.draw_negative`).
 points : ndarray of int32, shape (V, L)
 codes : ndarray of uint8, shape (V, L)
 code_len : ndarray of int32, shape (V,)

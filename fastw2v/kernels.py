@@ -537,10 +537,10 @@ def window_step(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
 @njit(cache=True)
 def fill_negatives(state, tables, negs, rows):
     """Draw ``negs[:rows]`` from the alias table of ``tables``; returns the new state."""
-    threshold, alias = tables.threshold, tables.alias
+    slots = tables.slots
     for r in range(rows):
         for k in range(negs.shape[1]):
-            state, negs[r, k] = draw_negative(state, threshold, alias)
+            state, negs[r, k] = draw_negative(state, slots)
     return state
 
 
@@ -869,7 +869,7 @@ def train_window(model, syn0, syn1, words, centre, negatives, lr, nodes=None, tr
                       copies=np.array([syn0.shape[0]], dtype=np.int64))
     settings = Settings(model=code, window=len(words), negative=negs.shape[1], hs=int(hs),
                         hot_from=nodes.shape[0], hot_rows=hot_rows, seed=0)
-    tables = Tables(threshold=np.zeros(1, np.uint32), alias=np.zeros(1, np.int32),
+    tables = Tables(slots=np.zeros(1, np.uint64),
                     points=paths[0], codes=paths[1], code_len=paths[2])
     # the model's rows followed by one thread's copies of rows 0:hot_rows, as in training
     n0, n1 = syn0.shape[0], syn1.shape[0]

@@ -300,7 +300,7 @@ class KernelCall:
         self.corpus = Corpus(codes=corpus.codes, escapes=corpus.escapes, marks=corpus.marks,
                              sent_starts=corpus.sentence_starts,
                              keep_prob=keep_probabilities(counts, cfg.sample))
-        self.tables = Tables(threshold=table.threshold, alias=table.alias, points=tree.points,
+        self.tables = Tables(slots=table.slots, points=tree.points,
                              codes=tree.codes, code_len=tree.lengths)
         self.schedule = Schedule(alpha=alpha, min_alpha=min_alpha, words_before=0.0,
                                  total_words=float(total_words))

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from fastw2v.rng import below, low32, next_u64
 from fastw2v.sampling import UnigramTable, keep_probabilities, learning_rate
 
 
@@ -25,6 +26,25 @@ def test_alias_table_draws_match_counts_to_the_075_power():
     assert np.all(np.abs(freq - p) <= 5 * np.sqrt(p * (1 - p) / n) + 1e-6)
     # same seed, same draws
     assert np.array_equal(table.draw(100, seed=3), table.draw(100, seed=3))
+
+
+def test_packed_branch_free_draw_is_the_alias_rule():
+    # draw_negative picks word i or its alias with bit masks on one packed
+    # slot; replay its random stream and apply the rule with the two halves
+    rng = np.random.default_rng(2)
+    table = UnigramTable(rng.zipf(1.5, size=1000).clip(max=10**6))
+    threshold, alias = table.threshold, table.alias
+    assert 0 < np.count_nonzero(threshold < 2**32 - 1) < threshold.size  # both cases occur
+    state = np.uint64(11)
+    expected, aliased = [], 0
+    for _ in range(20_000):
+        state, z = next_u64(state)
+        state, z = np.uint64(state), np.uint64(z)  # Python ints would type as int64
+        i = below(z, threshold.size)
+        aliased += bool(low32(z) >= threshold[i])
+        expected.append(i if low32(z) < threshold[i] else alias[i])
+    assert 1000 < aliased < 19_000  # both halves of the rule are exercised
+    assert np.array_equal(table.draw(20_000, seed=11), expected)
 
 
 def test_alias_table_rejects_empty_or_zero_counts():

@@ -41,7 +41,7 @@ def bundles(model, negative, hs):
     weights = Weights(syn0=np.zeros((V, DIM), np.float32),
                       syn1=np.zeros((V, DIM), np.float32) if negative else stand_in,
                       nodes=np.zeros((V - 1, DIM), np.float32) if hs else stand_in)
-    tables = Tables(threshold=table.threshold, alias=table.alias, points=tree.points,
+    tables = Tables(slots=table.slots, points=tree.points,
                     codes=tree.codes, code_len=tree.lengths)
     negs = np.zeros((2 * WINDOW, negative), dtype=np.int32)
     return settings, weights, tables, negs

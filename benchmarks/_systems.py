@@ -180,16 +180,18 @@ def check_systems(names: list[str], word2vec_bin: str | None = None) -> tuple[di
 
 def machine_info() -> dict:
     """The CPU, Python and library versions of this machine, for the JSON reports."""
-    cpu = platform.processor()
+    first = {}  # each field of /proc/cpuinfo as the first CPU gives it
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+            key, _, value = line.partition(":")
+            first.setdefault(key.strip(), value.strip())
     except OSError:
         pass
+    cpu = first.get("model name", platform.processor())
+    # hosts that all call themselves "Intel(R) Xeon(R) Processor" differ in the model number
+    model = first.get("model")
     return {"python": platform.python_version(), "platform": platform.platform(),
-            "cpu": cpu, "cpu_count": os.cpu_count(),
+            "cpu": cpu, "cpu_model": model, "cpu_count": os.cpu_count(),
             "numpy": _dist_version("numpy"), "numba": _dist_version("numba")}
 
 

@@ -153,9 +153,9 @@ def draw_negative(state, slots):
     the rows streaming through the caches keep pushing out to L3: each
     mispredicted draw held up the window's other negatives and the
     prefetches of their rows. Without it, and with one load instead of
-    two, one thread trains wiki17m CBOW about 9% and skip-gram about 15%
-    faster (benchmarks/README.md, "Single-thread speed"); the words drawn
-    are the same.
+    two, one thread trains wiki17m CBOW 1.11x and skip-gram 1.21x as fast
+    (benchmarks/README.md, "Single-thread speed"); the words drawn are the
+    same.
     """
     state, z = next_u64(state)
     i = below(z, slots.shape[0])

@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Importing _env sets one BLAS thread for this process, before anything loads numpy.
 from _corpus import prepare  # noqa: E402
-from _env import BENCH_DIR, DEFAULT_DATA_DIR, DEFAULT_SCRATCH, REPO_ROOT  # noqa: E402
+from _env import BENCH_DIR, DEFAULT_DATA_DIR, DEFAULT_SCRATCH, REPO_ROOT, child_env  # noqa: E402
 from _report import fmt, markdown_table, median  # noqa: E402
 from _systems import machine_info  # noqa: E402
 
@@ -111,9 +111,8 @@ def worker(args) -> int:
     # each epoch is a new train() call from the same start: that is the point, not news
     logging.getLogger("fastw2v").setLevel(logging.ERROR)
 
-    negative = args.negative
     model = Word2Vec(model=args.model, threads=args.threads, epochs=1, hs=args.hs,
-                     negative=negative, seed=1)
+                     negative=args.negative, seed=1)
     model.build_vocab(corpus_file=str(args.worker))
     start = model.wv.vectors.copy()
     outputs = [m for m in (model.syn1neg, model.syn1) if m is not None]
@@ -148,9 +147,8 @@ def main(argv=None) -> int:
     workers = []
     try:
         for build, tree in zip(args.builds, trees):
-            env = dict(os.environ)
-            env["NUMBA_NUM_THREADS"] = env["OMP_NUM_THREADS"] = str(args.threads)
-            # the build's tree first: its fastw2v, not an installed one
+            env = child_env("fastw2v", args.threads)
+            # the build's tree first (not the working tree child_env names, nor an installed one)
             env["PYTHONPATH"] = os.pathsep.join([str(tree), str(BENCH_DIR)])
             w = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                  env=env, cwd=str(args.scratch))

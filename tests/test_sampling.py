@@ -41,8 +41,9 @@ def test_packed_branch_free_draw_is_the_alias_rule():
         state, z = next_u64(state)
         state, z = np.uint64(state), np.uint64(z)  # Python ints would type as int64
         i = below(z, threshold.size)
-        aliased += bool(low32(z) >= threshold[i])
-        expected.append(i if low32(z) < threshold[i] else alias[i])
+        to_alias = low32(z) >= threshold[i]
+        aliased += bool(to_alias)
+        expected.append(alias[i] if to_alias else i)
     assert 1000 < aliased < 19_000  # both halves of the rule are exercised
     assert np.array_equal(table.draw(20_000, seed=11), expected)
 

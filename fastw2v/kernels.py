@@ -27,7 +27,8 @@ Arguments. The kernels take named bundles (:mod:`fastw2v.bundles`):
 plus the model code and a few positions. The call chain is
 :func:`train_range` → :func:`train_block` → :func:`train_piece` →
 :func:`plan_window` and :func:`window_step`, the one dispatch on the model,
-which the debug entry :func:`train_window` calls too.
+which the debug entry :func:`train_window` calls too. The last two are
+inlined into :func:`train_piece` (see "Calls per window" below).
 
 Concurrency. :func:`train_range` splits a range of the corpus into one block
 per thread (``prange``). Every thread reads and writes ``syn0`` and ``syn1``
@@ -67,6 +68,17 @@ of their own, CBOW from 1.41x to 1.64x (benchmarks/README.md, "Thread
 scaling"). The small scratch now sits a whole page apart
 (:data:`fastw2v.word2vec.SCRATCH_PAGE`: the L2 streamer prefetches within a
 page), CBOW from about 1.78x to 1.88x.
+
+Calls per window. Every array a compiled call receives costs an
+out-of-line incref and decref (null-checked for borrowed arrays, so cheap
+but still two calls each), and the call's arguments are spilled and
+reloaded. :func:`window_step` and :func:`plan_window` took more than a
+dozen arrays each per window; inlined into :func:`train_piece` (at Numba IR
+level, ``inline="always"``) they took one thread 1.18x as fast on wiki17m
+CBOW and 1.12x for skip-gram, with the same vectors (benchmarks/README.md,
+"Single-thread speed"); the kernels' first compile takes about 8 s longer.
+:func:`ns_update` and :func:`hs_update` stay calls: inlined code takes the
+caller's flags, and their dot products need ``fastmath`` to vectorise.
 
 Memory. With a vocabulary of tens of thousands of words the matrices
 outgrow the caches and every window waits on a dozen scattered rows. Three
@@ -316,11 +328,9 @@ def output_update(h, target, negs, lr, grad, scores, syn1, nodes, tables_rows, h
     return loss
 
 
-# The three window kernels are inlined into window_step (at Numba IR level), so
-# that a window costs one call, as when train_piece called them directly:
-# every array a compiled call receives takes an out-of-line incref and decref
-# (null-checked for borrowed arrays), and a second call level per window cost
-# CBOW about 8% (PTB, one thread, 3.1M against 3.4M words/s).
+# The three window kernels are inlined into window_step, and window_step and
+# plan_window into train_piece (at Numba IR level), so that a window costs no
+# call of its own: see "Calls per window" in the module's docstring.
 @njit(cache=True, fastmath=True, inline="always")
 def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     """CBOW step for the centre ``words[j]`` and context ``words[lo:hi]`` minus ``j``.
@@ -494,14 +504,17 @@ def skipgram_shared_window(settings, weights, tables, words, j, lo, hi, negs, lr
     return loss, r
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def window_step(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     """One training step on one window: the dispatch on the model.
 
     The single place that picks :func:`cbow_window`, :func:`skipgram_window`
     or :func:`skipgram_shared_window` (inlined into it); training
-    (:func:`train_piece`) and the debug entry :func:`train_window` both call
-    it, with arguments of the same types, so both run the same compiled code.
+    (:func:`train_piece`, into which it is inlined in turn) and the debug
+    entry :func:`train_window` both call it, with arguments of the same
+    types. Inlined code is compiled with the flags of the function it lands
+    in, and ``window_step`` and ``train_piece`` have the same (no
+    ``fastmath``), so the debug entry does the very arithmetic of training.
 
     Parameters
     ----------
@@ -547,7 +560,7 @@ def fill_negatives(state, tables, negs, rows):
     return state
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def plan_window(settings, weights, tables, words, j, n, negs, state, copies):
     """Draw centre ``words[j]``'s window and negatives; prefetch the rows it will touch.
 

@@ -155,3 +155,14 @@ def test_series_log1p_matches_libm_on_the_unit_interval():
 
     for e in np.linspace(0.0, 1.0, 2001, dtype=np.float32):
         assert abs(log1p_unit(e) - np.log1p(np.float64(e))) < 3e-7
+
+
+def test_debug_entry_compiles_window_step_with_the_flags_of_training():
+    # Training inlines window_step into train_piece, the debug entry compiles it
+    # alone. Inlined code takes its caller's flags, so the tests above check the
+    # arithmetic training does only while the two agree on every flag that changes it.
+    from fastw2v import kernels
+
+    for flag in ("fastmath", "error_model", "boundscheck"):
+        assert (kernels.window_step.targetoptions.get(flag)
+                == kernels.train_piece.targetoptions.get(flag)), flag

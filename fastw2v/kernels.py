@@ -330,8 +330,11 @@ def output_update(h, target, negs, lr, grad, scores, syn1, nodes, tables_rows, h
 
 # The three window kernels are inlined into window_step, and window_step and
 # plan_window into train_piece (at Numba IR level), so that a window costs no
-# call of its own: see "Calls per window" in the module's docstring.
-@njit(cache=True, fastmath=True, inline="always")
+# call of its own: see "Calls per window" in the module's docstring. Inlined
+# code is compiled with the flags of the function it lands in, so they carry
+# none of their own: their loops need no fastmath, and the dot products that
+# do are in ns_update and hs_update, which stay calls.
+@njit(cache=True, inline="always")
 def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     """CBOW step for the centre ``words[j]`` and context ``words[lo:hi]`` minus ``j``.
 
@@ -399,7 +402,7 @@ def cbow_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     return loss, 1
 
 
-@njit(cache=True, fastmath=True, inline="always")
+@njit(cache=True, inline="always")
 def skipgram_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     """Skip-gram step: the centre ``words[j]`` predicts each context word.
 
@@ -450,7 +453,7 @@ def skipgram_window(settings, weights, tables, words, j, lo, hi, negs, lr, scrat
     return loss, r
 
 
-@njit(cache=True, fastmath=True, inline="always")
+@njit(cache=True, inline="always")
 def skipgram_shared_window(settings, weights, tables, words, j, lo, hi, negs, lr, scratch):
     """Skip-gram with the window's negatives shared: each context word predicts the centre.
 

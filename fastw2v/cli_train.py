@@ -269,6 +269,12 @@ def _check_outputs(output, report, save_to, files):
             check_target(save_to)
         except OutputPathError as exc:
             raise click.ClickException(str(exc)) from None
+        # The model is a folder: saved first at a path the vectors or the report
+        # are to be written to, it would turn that file into a folder.
+        for path, what in ((output, "the vectors output"), (report, "the --report file")):
+            if path and os.path.realpath(save_to) == os.path.realpath(path):
+                raise click.ClickException(f"--save-model {save_to} is also {what}; "
+                                           "choose another path")
 
 
 def _check_resumable(model, path, files):

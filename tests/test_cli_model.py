@@ -107,6 +107,18 @@ def test_save_model_paths_are_checked_before_training(tmp_path, corpus):
     assert (tmp_path / "file").read_text() == "keep"
 
 
+def test_save_model_may_be_neither_the_vectors_output_nor_the_report(tmp_path, corpus):
+    # Found trained in full, then failing with the model folder left where the
+    # vectors were to go (so every later -o at that path failed too).
+    vectors, report = tmp_path / "v.bin", tmp_path / "r.json"
+    result = run("train", corpus, "-o", vectors, *FAST, "--save-model", vectors)
+    assert_clean_error(result, "is also the vectors output")
+    result = run("train", corpus, "-o", vectors, *FAST, "--report", report, "--save-model",
+                 tmp_path / "." / "r.json")
+    assert_clean_error(result, "is also the --report file")
+    assert os.listdir(tmp_path) == ["c.txt"]
+
+
 def test_init_adds_the_new_words_and_trains_on_the_new_text(tmp_path):
     sentences, _ = topic_corpus(n_sentences=800, seed=4)
     old = write_corpus(tmp_path / "old.txt", [s for s in sentences if not any(w.startswith("t5") for w in s)])

@@ -6,8 +6,9 @@ aborts at once: :class:`Interrupted` propagates, :func:`fastw2v.atomic.atomic_wr
 deletes its temporary file and the old output stays as it was.
 
 Counting needs care. Python runs a signal handler only between bytecodes, so
-while a compiled kernel runs (0.1-1 s a block) two Ctrl-C set the same
-"tripped" flag and the handler would run once. Python's C-level handler also
+while a compiled kernel runs (0.1-2 s a block, whatever the settings:
+:data:`fastw2v.word2vec.CALL_WORK`) two Ctrl-C set the same "tripped" flag
+and the handler would run once. Python's C-level handler also
 writes one byte per delivered signal to the wakeup fd
 (:func:`signal.set_wakeup_fd`): the handler reads that pipe to count every
 press, however close together.

@@ -16,7 +16,7 @@ import numpy as np
 from . import kernels, persist, vocab_update
 from .bundles import Corpus, Outputs, Schedule, Scratch, Settings, Tables, Weights
 from .callbacks import EpochCallbacks
-from .config import (GENSIM_FIXED, GENSIM_IGNORED, ConfigError, TrainConfig, _check_float,
+from .config import (CBOW, GENSIM_FIXED, GENSIM_IGNORED, ConfigError, TrainConfig, _check_float,
                      _check_int, default_end_alpha, from_gensim)
 from .corpus import CorpusError, scan_corpus, scan_sentences
 from .huffman import HuffmanTree, build_tree
@@ -34,6 +34,17 @@ logger = logging.getLogger("fastw2v")
 #: stays far below 1%. With the threads' copied rows the calls are
 #: :data:`fastw2v.replicas.MERGE_TOKENS` long instead (``KernelCall.span``).
 BLOCK_TOKENS = 1 << 18
+
+#: Multiply-adds one thread may do in one kernel call, whatever the settings
+#: (:func:`call_span`). A compiled kernel never sees a signal, so Ctrl-C,
+#: even a second one, acts only between calls: where one word costs a great
+#: deal (thousands of negatives, a wide window, a large ``dim``) calls of
+#: :data:`BLOCK_TOKENS` ran for minutes. ``2**34`` (1.7e10) is about 2 s of
+#: one thread (skip-gram at the defaults does about 8e9 a second as counted
+#: here, wiki17m, Intel Xeon) and more than a whole block costs with negative
+#: sampling at any window up to 10 and ``dim`` up to 300, or with
+#: hierarchical softmax at ``dim`` 100, so those calls keep their length.
+CALL_WORK = 1 << 34
 
 #: Window buffer per thread (kept words). Longer sentences are trained in
 #: overlapping pieces of this size; see :func:`fastw2v.kernels.train_block`.
@@ -316,7 +327,7 @@ class KernelCall:
                 self.replicas.append((whole[:rows], copies, "sum"))
         #: Corpus positions per thread per call: copied rows are merged after
         #: every call, so with them the calls are short (fastw2v.replicas).
-        self.span = MERGE_TOKENS if rows else BLOCK_TOKENS
+        self.span = call_span(cfg, tree, counts, MERGE_TOKENS if rows else BLOCK_TOKENS)
         self.out = Outputs(loss=np.zeros(blocks, dtype=np.float64),
                            examples=np.zeros(blocks, dtype=np.int64),
                            kept=np.zeros(blocks, dtype=np.int64))
@@ -975,6 +986,30 @@ class Word2Vec:
         model._source_files = (state.corpus or {}).get("files")
         model.timings, model.result = {}, None
         return model
+
+
+def call_span(cfg, tree, counts, longest):
+    """Corpus positions per thread per kernel call: ``longest``, or fewer where words cost more.
+
+    A centre word costs, in multiply-adds (counted as if every word were
+    kept: subsampling only makes a call shorter), ``3 dim`` per output row
+    (its score, then ``grad += g row`` and ``row += g h``), over the target
+    and ``negative`` sampled words and, with hierarchical softmax, the inner
+    nodes of a path (``tree``'s lengths, weighted by ``counts``); negative
+    sampling also compares each negative with those drawn before it
+    (``negative**2 / 2``, the repeated draws of :func:`fastw2v.kernels.ns_update`,
+    which outweigh the rows from a few hundred negatives on). The reduced
+    window has ``window + 1`` context words on average: skip-gram does that
+    many steps; CBOW one, after summing the context rows, and adds ``grad``
+    back to them (``2 dim`` each). The call is cut to :data:`CALL_WORK`.
+    """
+    rows = cfg.negative + 1 if cfg.negative else 0
+    if cfg.hs:
+        rows += float(np.dot(counts, tree.lengths)) / max(float(counts.sum()), 1.0)
+    step = 3 * cfg.dim * rows + cfg.negative ** 2 / 2
+    context = cfg.window + 1
+    word = 2 * cfg.dim * context + step if cfg.model_code == CBOW else context * step
+    return int(max(1, min(longest, CALL_WORK // max(word, 1))))
 
 
 def _paths(counts, hs):

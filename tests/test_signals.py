@@ -1,9 +1,11 @@
 """Signals, second pass (issue 13 items 3, 13, 18): real processes and real signals."""
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -76,6 +78,38 @@ def test_two_quick_ctrl_c_always_quit_without_writing(tmp_path, many_words):
     assert "aborted: nothing written" in err and "Traceback" not in err
     assert out.read_bytes() == b"previous contents"
     assert sorted(os.listdir(tmp_path)) == ["v.bin"]
+
+
+def test_ctrl_c_stops_soon_where_each_word_costs_a_great_deal(tmp_path, corpus):
+    # 20,000 negatives a pair: a call of 2**18 positions would run for ten minutes or
+    # more, and a compiled call never sees the signal; the calls are cut to about two
+    # seconds of work instead (fastw2v.word2vec.CALL_WORK). The signal is sent once a
+    # progress line shows kernel calls returning (one a LOG_INTERVAL in a log), not
+    # while the kernels compile, when any build would stop before its first call.
+    out = tmp_path / "v.bin"
+    # (a small rate: 20,000 negatives sum 20,000 gradients into each input row)
+    proc = start(corpus, out, extra=("--negative", 20_000, "--dim", 50, "--alpha", 1e-5))
+    lines = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 120
+        line = ""
+        while not line.startswith("training") and time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                break
+        assert line.startswith("training"), "no kernel call returned within 120 s"
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    reader.join(timeout=10)
+    err = "".join(lines.queue)
+    assert proc.returncode == 130, err
+    assert "saving the partial vectors" in err and "Traceback" not in err
+    assert out.read_bytes().startswith(b"%d 50\n" % len({w for line in open(corpus) for w in line.split()}))
 
 
 def test_second_ctrl_c_during_the_partial_save_keeps_the_old_file(tmp_path, monkeypatch):

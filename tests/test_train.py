@@ -127,3 +127,27 @@ def test_each_thread_takes_its_own_row_of_every_scratch_field():
                 # every part on pages of its own (the HS nodes' copies are not
                 # padded, but 1,024 nodes fill whole pages at any dim)
                 assert mine.ctypes.data % SCRATCH_PAGE == 0, name
+
+
+def test_kernel_calls_are_cut_to_a_bounded_amount_of_work():
+    # A second Ctrl-C acts only between kernel calls: a call must stay short
+    # whatever one word costs, and keep its full length at common settings.
+    from fastw2v.config import TrainConfig
+    from fastw2v.word2vec import BLOCK_TOKENS, CALL_WORK, _paths, call_span
+
+    counts = (1_000_000 / np.arange(1, 50_001)).astype(np.int64)  # Zipf, 50,000 words
+    common = [dict(window=w, dim=d) for w in (5, 10) for d in (100, 300)]
+    common += [dict(window=w, hs=True, negative=n) for w in (5, 10) for n in (0, 5)]
+    for settings in common:
+        settings["model"] = "skipgram"  # CBOW costs less
+        cfg = TrainConfig(**settings)
+        assert call_span(cfg, _paths(counts, cfg.hs), counts, BLOCK_TOKENS) == BLOCK_TOKENS, settings
+    for settings, cost in ((dict(model="skipgram", negative=20_000, dim=50),
+                            6 * (3 * 50 * 20_001 + 20_000 ** 2 / 2)),
+                           (dict(model="cbow", negative=100_000),
+                            2 * 100 * 6 + 3 * 100 * 100_001 + 100_000 ** 2 / 2),
+                           (dict(model="skipgram", window=50, dim=1000), 51 * (3 * 1000 * 6 + 12.5))):
+        span = call_span(TrainConfig(**settings), _paths(counts, False), counts, BLOCK_TOKENS)
+        assert span == CALL_WORK // cost and span < BLOCK_TOKENS, settings
+    huge = TrainConfig(model="skipgram", negative=10**7, window=100, dim=10_000)
+    assert call_span(huge, _paths(counts, False), counts, BLOCK_TOKENS) == 1

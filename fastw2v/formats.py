@@ -24,6 +24,7 @@ import logging
 import mmap as mmap_module
 import os
 import shutil
+from numbers import Integral
 
 import numpy as np
 
@@ -461,6 +462,23 @@ def _count_text_records(path, limit):
     return count, (dim or 1)
 
 
+def _check_finite(path, vectors, first_line, binary, datatype=None):
+    """Refuse a vector holding inf or NaN (a damaged file; every similarity with it is NaN).
+
+    ``first_line``: the line of the first record in a text file. With
+    ``datatype``, ``vectors`` were converted to it from finite values, so a
+    non-finite one overflowed the type.
+    """
+    finite = np.isfinite(vectors)
+    if finite.all():
+        return
+    i = int(np.flatnonzero(~finite.all(axis=1))[0])
+    where = f"vector {i + 1}" if binary else f"line {first_line + i}"
+    if datatype is not None:
+        raise _fail(path, f"{where}: a value exceeds the range of {np.dtype(datatype).name}")
+    raise _fail(path, f"{where}: the vector holds inf or NaN")
+
+
 def _drop_duplicates(path, keys, vectors):
     if len(set(keys)) == len(keys):
         return keys, vectors
@@ -516,13 +534,20 @@ def read_word2vec(path, binary=None, limit=None, unicode_errors="replace",
         Bad header, wrong number of fields on a line, invalid numbers, undecodable keys
         with ``unicode_errors='strict'``, fewer vectors than the header announces (checked
         against the file size before allocating), data left after them in a binary file,
-        or a file of the other kind than `binary` says.
+        or a file of the other kind than `binary` says, a vector holding inf or NaN (or
+        a value beyond the range of `datatype`).
+    ValueError
+        `limit` is negative or not a whole number.
     """
     path = os.fspath(path)
+    if limit is not None and (not isinstance(limit, Integral) or limit < 0):
+        raise ValueError(f"limit must be a whole number of vectors (>= 0) or None, not {limit!r}")
+    first_line = 2
     if no_header:
         if binary:
             raise ValueError("no_header is only supported for text files")
         count, dim = _count_text_records(path, limit)
+        first_line = 1
         with open(path, "rb") as fin:
             keys, vectors = _read_text(path, fin, count, dim, 1, encoding, unicode_errors)
     else:
@@ -538,5 +563,9 @@ def read_word2vec(path, binary=None, limit=None, unicode_errors="replace",
                                              check_end=everything)
             else:
                 keys, vectors = _read_text(path, fin, count, dim, 2, encoding, unicode_errors)
-    keys, vectors = _drop_duplicates(path, keys, vectors)
-    return keys, vectors.astype(datatype, copy=False)
+    _check_finite(path, vectors, first_line, binary)
+    with np.errstate(over="ignore"):  # an overflow is reported just below, with its line
+        converted = vectors.astype(datatype, copy=False)
+    if converted is not vectors and np.issubdtype(converted.dtype, np.floating):
+        _check_finite(path, converted, first_line, binary, datatype)
+    return _drop_duplicates(path, keys, converted)

@@ -150,6 +150,9 @@ def load_native(path, mmap=True):
     if vectors.shape != expected or vectors.dtype.name != meta["dtype"]:
         raise _fail(vec_path, f"holds {vectors.dtype.name} {vectors.shape}, "
                               f"meta.json says {meta['dtype']} {expected}")
+    # (a memory map is left unread: checking it would read the whole file)
+    if not mmap and not np.isfinite(vectors.sum(dtype=np.float64)):
+        raise _fail(vec_path, "holds inf or NaN")
     vocab_path = os.path.join(path, _VOCAB_FILE)
     with open(vocab_path, "rb") as fin:
         try:

@@ -190,6 +190,12 @@ def load_model(path, mmap=None):
     if mmap != "r":
         syn0 = _materialise(syn0, mmap)
         outputs = {name: _materialise(matrix, mmap) for name, matrix in outputs.items()}
+        # training refuses to write a diverged model, so inf or NaN here is damage;
+        # left in, a resumed run would report it as divergence (a float64 sum
+        # propagates them, with no temporary the matrix's size)
+        for name, matrix in (("syn0", syn0), *outputs.items()):
+            if not np.isfinite(matrix.sum(dtype=np.float64)):
+                raise ModelFormatError(f"{path}: damaged model: {name} holds inf or NaN")
     return meta, keys, syn0, outputs, counts
 
 

@@ -186,6 +186,41 @@ def test_truncated_and_malformed(tmp_path):
         read_word2vec(tmp_path / "missing.txt")
 
 
+def test_vectors_holding_inf_or_nan_are_refused(tmp_path):
+    # every cosine with such a vector is NaN: a damaged file, said so at the line
+    text = tmp_path / "x.txt"
+    for value in (b"nan", b"inf", b"-inf", b"1e39"):  # 1e39 overflows float32
+        text.write_bytes(b"3 2\na 1 2\nb 1 " + value + b"\nc 1 2\n")
+        with pytest.raises(VectorsFormatError, match=r"^x.txt: line 3: the vector holds inf or NaN$"):
+            read_word2vec(text)
+    text.write_bytes(b"a 1 2\nb nan 2\n")
+    with pytest.raises(VectorsFormatError, match="line 2: the vector holds inf or NaN"):
+        read_word2vec(text, no_header=True)
+    keys, vectors = sample(n=8, dim=4)
+    vectors[3, 1] = np.nan
+    path = tmp_path / "v.bin"
+    with open(path, "wb") as fh:  # as another program would write it
+        fh.write(b"8 4\n")
+        for key, row in zip(keys, vectors):
+            fh.write(key.encode() + b" " + row.astype("<f4").tobytes())
+    with pytest.raises(VectorsFormatError, match=r"^v.bin: vector 4: the vector holds inf or NaN$"):
+        KeyedVectors.load_word2vec_format(path, binary=True)
+    text.write_bytes(b"2 2\na 1 2\nb 70000 2\n")
+    assert read_word2vec(text)[1][1, 0] == 70000
+    with pytest.raises(VectorsFormatError, match="line 3: a value exceeds the range of float16"):
+        read_word2vec(text, datatype=np.float16)
+
+
+def test_a_negative_or_fractional_limit_is_refused(tmp_path):
+    keys, vectors = sample(n=8, dim=4)
+    path = tmp_path / "v.txt"
+    write_word2vec(path, keys, vectors)
+    for limit in (-1, 2.5):
+        with pytest.raises(ValueError, match="limit must be a whole number of vectors"):
+            KeyedVectors.load_word2vec_format(path, limit=limit)
+    assert len(KeyedVectors.load_word2vec_format(path, limit=np.int64(2))) == 2
+
+
 def test_native_errors(tmp_path):
     keys, vectors = sample(n=10, dim=4)
     model = tmp_path / "m"
@@ -199,6 +234,11 @@ def test_native_errors(tmp_path):
     for mmap in (True, False):
         with pytest.raises(VectorsFormatError, match="vectors.npy: not a valid .npy file"):
             KeyedVectors.load(model, mmap=mmap)
+    bad = vectors.copy()
+    bad[7, 0] = np.inf
+    np.save(model / "vectors.npy", bad)
+    with pytest.raises(VectorsFormatError, match="vectors.npy: holds inf or NaN"):
+        KeyedVectors.load(model, mmap=False)
     np.save(model / "vectors.npy", vectors[:5])
     with pytest.raises(VectorsFormatError, match=r"vectors.npy: holds float32 \(5, 4\), meta.json says float32 \(10, 4\)"):
         KeyedVectors.load(model)

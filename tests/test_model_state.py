@@ -167,6 +167,14 @@ def test_damaged_or_foreign_model_directories_are_refused(tmp_path, planted):
     m.save(tmp_path / "model")
     meta_path = tmp_path / "model" / "model.json"
     data = tmp_path / "model" / json.loads(meta_path.read_text())["data"]
+    good = np.load(data / "syn1neg.npy")
+    bad = good.copy()
+    bad[3, 2] = np.nan  # found resumed, and reported as a learning rate too large
+    np.save(data / "syn1neg.npy", bad)
+    for mmap in (None, "c"):
+        with pytest.raises(persist.ModelFormatError, match="damaged model: syn1neg holds inf or NaN"):
+            Word2Vec.load(tmp_path / "model", mmap=mmap)
+    np.save(data / "syn1neg.npy", good)
     with open(data / "syn1neg.npy", "r+b") as fh:
         fh.truncate(200)
     with pytest.raises(persist.ModelFormatError, match="damaged model"):

@@ -57,6 +57,8 @@ def resolve_output(path):
     OutputPathError
     """
     path = os.fspath(path)
+    if not path:
+        raise OutputPathError("the output path is empty; give a file name")
     if path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
         raise OutputPathError(f"{path}: names a folder; give a file name")
     real = os.path.realpath(path)

@@ -60,6 +60,9 @@ def similar(vectors, word, topn):
     """
     kv = load_vectors(vectors)
     try:
+        if kv.norms[kv.get_index(word)] == 0:  # every cosine with it would be NaN
+            raise click.ClickException(f"{word!r} has a zero vector: it has no direction, so no "
+                                       "word is nearer to it than another")
         _print_neighbours(kv.most_similar(positive=[word], topn=topn))
     except KeyError as err:
         raise _key_error(err) from None

@@ -12,6 +12,7 @@ Pearson and Spearman correlations and their p-values come from :mod:`fastw2v.cor
 """
 
 import logging
+import math
 import os
 
 import numpy as np
@@ -281,6 +282,8 @@ def _read_word_pairs(path, delimiter, encoding, case_insensitive):
             try:
                 a, b, sim = parts
                 sim = float(sim)
+                if not math.isfinite(sim):  # "nan" or "inf" parse, but rank nowhere
+                    raise ValueError
             except (ValueError, TypeError):
                 logger.info("Skipping invalid line #%d in %s", line_no, path)
                 continue

@@ -36,6 +36,17 @@ logger = logging.getLogger(__name__)
 _COSMUL_EPSILON = 0.000001
 
 
+def _no_neighbours(topn):
+    """True where ``topn`` asks for no neighbours (gensim then returns ``[]``).
+
+    TypeError where it is neither an int nor None (a float reached NumPy's
+    partition and failed there, with NumPy's words).
+    """
+    if topn is not None and not isinstance(topn, Integral):
+        raise TypeError(f"topn must be an int or None, not {topn!r}")
+    return topn is not None and topn < 1
+
+
 def _ensure_list(value):
     """A single key or vector becomes a one-element list; a 2-D array a list of rows."""
     if value is None:
@@ -328,7 +339,7 @@ class KeyedVectors(VectorFiles, VectorStore):
         KeyError
             An input key is unknown.
         """
-        if isinstance(topn, Integral) and topn < 1:
+        if _no_neighbours(topn):
             return []
         terms = self._parse_terms(positive, negative)
         query = self._gensim_mean(terms)
@@ -363,7 +374,7 @@ class KeyedVectors(VectorFiles, VectorStore):
         -------
         list of (str, float), or numpy.ndarray when topn is None
         """
-        if isinstance(topn, Integral) and topn < 1:
+        if _no_neighbours(topn):
             return []
         positive, negative = _ensure_list(positive), _ensure_list(negative)
         if not positive:

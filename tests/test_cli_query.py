@@ -120,3 +120,15 @@ def test_errors(model, tmp_path):
     assert_clean_error(run(evaluate, [folder / "native", "--pairs", tmp_path / "nope.tsv"]), "nope.tsv")
     usage = run(similar, [folder / "native", "paris", "--topn", 0])
     assert usage.exit_code == 2 and isinstance(usage.exception, SystemExit)
+
+
+def test_damaged_values_and_a_zero_vector_are_clean_errors(tmp_path):
+    # found printing "nan" neighbours with exit 0
+    nan = tmp_path / "nan.txt"
+    nan.write_text("3 2\na 1 2\nb nan 1\nc 2 1\n", encoding="utf-8")
+    assert_clean_error(run(similar, [nan, "a"]), "nan.txt: line 3: the vector holds inf or NaN")
+    zero = tmp_path / "zero.txt"
+    zero.write_text("3 2\na 1 2\nz 0 0\nc 2 1\n", encoding="utf-8")
+    assert_clean_error(run(similar, [zero, "z"]), "'z' has a zero vector")
+    result = run(similar, [zero, "a"])
+    assert result.exit_code == 0 and result.output.splitlines()[0] == "c\t0.8000"

@@ -218,7 +218,9 @@ def test_evaluate_word_analogies_structure(tmp_path):
 def test_evaluate_word_pairs_semantics(tmp_path):
     kv = random_kv()
     path = tmp_path / "p.tsv"
-    path.write_text("# comment\nw1\tw2\t3.0\nW3\tw4\t1.5\nw5\tw6\t9\nw7\tnope\t2\nbroken\n", encoding="utf-8")
+    # non-finite gold scores ("nan", "inf" parse as floats) are invalid lines
+    path.write_text("# comment\nw1\tw2\t3.0\nW3\tw4\t1.5\nw5\tw6\t9\nw7\tnope\t2\nbroken\n"
+                    "w8\tw9\tnan\nw10\tw11\t-inf\n", encoding="utf-8")
     (pr, pp), (sr, sp), oov = kv.evaluate_word_pairs(str(path))
     model = [kv.similarity("w1", "w2"), kv.similarity("w3", "w4"), kv.similarity("w5", "w6")]
     assert pr == pytest.approx(np.corrcoef([3.0, 1.5, 9], model)[0, 1], abs=1e-6)

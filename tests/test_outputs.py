@@ -69,6 +69,7 @@ def test_report_may_not_be_the_output_even_through_a_link(tmp_path, corpus):
 def test_folder_names_and_long_names_fail_before_training(tmp_path, corpus):
     # item 19: the temp name is short, so a 255-byte name that the folder accepts works
     assert_clean_error(run("train", corpus, "-o", f"{tmp_path}/newdir/", *FAST), "names a folder")
+    assert_clean_error(run("train", corpus, "-o", "", *FAST), "the output path is empty")
     assert_clean_error(run("train", corpus, "-o", tmp_path / ("x" * 256), *FAST), "too long")
     longest = tmp_path / ("v" * 251 + ".bin")
     result = run("train", corpus, "-o", longest, *FAST)

@@ -20,10 +20,14 @@ Malformed or truncated input raises :class:`VectorsFormatError` (a ``ValueError`
 message starts with the file name and says what is wrong.
 """
 
+import contextlib
+import gzip
 import logging
 import mmap as mmap_module
 import os
 import shutil
+import tempfile
+import zlib
 from numbers import Integral
 
 import numpy as np
@@ -227,6 +231,35 @@ def read_vocab_counts(path, encoding="utf-8", unicode_errors="strict"):
 
 # --------------------------------------------------------------------------- word2vec reading
 
+#: The first bytes of every gzip file (RFC 1952).
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@contextlib.contextmanager
+def _open_vectors(path):
+    """``path`` opened for reading bytes, as a real file (the readers use its size and ``mmap``).
+
+    A gzip file, told by its first bytes rather than its name (fastText
+    publishes its vectors as ``.vec.gz``, which gensim reads), is first
+    decompressed into an anonymous temporary file, gone when it is closed;
+    errors still name ``path``, and their line numbers are the text's.
+    """
+    with open(path, "rb") as fin:
+        if fin.read(2) != _GZIP_MAGIC:
+            fin.seek(0)
+            yield fin
+            return
+        fin.seek(0)
+        with tempfile.TemporaryFile() as plain:
+            try:
+                with gzip.GzipFile(fileobj=fin) as unzipped:
+                    shutil.copyfileobj(unzipped, plain, 1 << 20)
+            except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+                raise _fail(path, f"damaged gzip data ({err or 'truncated'})") from None
+            plain.seek(0)
+            yield plain
+
+
 def _parse_header(path, line):
     parts = line.split()
     try:
@@ -333,7 +366,7 @@ def detect_binary(path):
     VectorsFormatError
         The first record is text but not a key and ``dim`` numbers.
     """
-    with open(path, "rb") as fin:
+    with _open_vectors(path) as fin:
         count, dim = _parse_header(path, fin.readline())
         if count == 0:
             return False
@@ -445,20 +478,24 @@ def _read_text(path, fin, count, dim, first_line_no, encoding, unicode_errors):
     return keys, vectors
 
 
-def _count_text_records(path, limit):
-    """For header-less files: number of non-empty lines (at most `limit`) and their dim."""
+def _count_text_records(path, fin, limit):
+    """For header-less files: number of non-empty lines (at most `limit`) and their dim.
+
+    Reads `fin` from where it is and leaves it there.
+    """
     count, dim = 0, None
-    with open(path, "rb") as fin:
-        for line in fin:
-            if limit is not None and count >= limit:
-                break
-            if not line.strip():
-                break
-            if dim is None:
-                dim = len(line.split()) - 1
-                if dim < 1:
-                    raise _fail(path, "line 1: expected a key and at least one number")
-            count += 1
+    start = fin.tell()
+    for line in fin:
+        if limit is not None and count >= limit:
+            break
+        if not line.strip():
+            break
+        if dim is None:
+            dim = len(line.split()) - 1
+            if dim < 1:
+                raise _fail(path, "line 1: expected a key and at least one number")
+        count += 1
+    fin.seek(start)
     return count, (dim or 1)
 
 
@@ -494,7 +531,7 @@ def _drop_duplicates(path, keys, vectors):
 
 def read_word2vec(path, binary=None, limit=None, unicode_errors="replace",
                   datatype=np.float32, encoding="utf-8", no_header=False):
-    """Read a word2vec text or binary file (also fastText ``.vec``).
+    """Read a word2vec text or binary file (also fastText ``.vec``), gzip-compressed or not.
 
     Accepted variations: CRLF line ends, trailing spaces, a final line without newline,
     a ``</s>`` entry (kept as an ordinary key), binary records with or without the
@@ -546,12 +583,12 @@ def read_word2vec(path, binary=None, limit=None, unicode_errors="replace",
     if no_header:
         if binary:
             raise ValueError("no_header is only supported for text files")
-        count, dim = _count_text_records(path, limit)
         first_line = 1
-        with open(path, "rb") as fin:
+        with _open_vectors(path) as fin:
+            count, dim = _count_text_records(path, fin, limit)
             keys, vectors = _read_text(path, fin, count, dim, 1, encoding, unicode_errors)
     else:
-        with open(path, "rb") as fin:
+        with _open_vectors(path) as fin:
             count, dim = _parse_header(path, fin.readline())
             if count:
                 binary = _first_record_kind(path, _read_head(fin, dim), dim, binary)

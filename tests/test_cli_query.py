@@ -1,5 +1,7 @@
 """CLI query commands through click's CliRunner: output format, help, clean errors."""
 
+import gzip
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -28,6 +30,7 @@ def model(tmp_path_factory):
     kv.save(folder / "native")
     kv.save_word2vec_format(folder / "vectors.txt")
     kv.save_word2vec_format(folder / "vectors.bin", binary=True)
+    (folder / "vectors.vec.gz").write_bytes(gzip.compress((folder / "vectors.txt").read_bytes()))
     return kv, folder
 
 
@@ -53,7 +56,7 @@ def test_every_command_has_help(command):
         assert command.help.strip().splitlines()[0] in " ".join(result.output.split())
 
 
-@pytest.mark.parametrize("source", ["native", "vectors.txt", "vectors.bin"])
+@pytest.mark.parametrize("source", ["native", "vectors.txt", "vectors.bin", "vectors.vec.gz"])
 def test_similar(model, source):
     kv, folder = model
     result = run(similar, [folder / source, "paris", "--topn", 4])

@@ -221,6 +221,35 @@ def test_a_negative_or_fractional_limit_is_refused(tmp_path):
     assert len(KeyedVectors.load_word2vec_format(path, limit=np.int64(2))) == 2
 
 
+@pytest.mark.parametrize("binary", [False, True])
+def test_gzip_compressed_files_read_as_the_plain_ones(tmp_path, binary):
+    # fastText publishes .vec.gz, which gensim reads; told by the content, not the name
+    import gzip
+
+    keys, vectors = sample(n=30, dim=5)
+    plain = tmp_path / "v.plain"
+    write_word2vec(plain, keys, vectors, binary=binary)
+    packed = tmp_path / "v.any"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    for kind in (None, binary):
+        got_keys, got = read_word2vec(packed, binary=kind)
+        assert got_keys == keys and np.array_equal(got, vectors)
+    assert formats.detect_binary(packed) is binary
+    assert len(KeyedVectors.load_word2vec_format(packed, binary=binary, limit=4)) == 4
+    if not binary:
+        headerless = tmp_path / "glove.txt.gz"
+        headerless.write_bytes(gzip.compress(b"".join(plain.read_bytes().splitlines(True)[1:])))
+        got_keys, got = read_word2vec(headerless, no_header=True)
+        assert got_keys == keys and np.array_equal(got, vectors)
+    data = packed.read_bytes()
+    packed.write_bytes(data[:len(data) // 2])
+    with pytest.raises(VectorsFormatError, match=r"^v.any: damaged gzip data"):
+        read_word2vec(packed)
+    packed.write_bytes(data[:10] + bytes(200) + data[210:])
+    with pytest.raises(VectorsFormatError, match=r"^v.any: damaged gzip data"):
+        read_word2vec(packed)
+
+
 def test_native_errors(tmp_path):
     keys, vectors = sample(n=10, dim=4)
     model = tmp_path / "m"

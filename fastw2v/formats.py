@@ -455,17 +455,21 @@ def _parse_text_chunk(path, lines, first_line_no, dim, out):
 
 
 def _read_text(path, fin, count, dim, first_line_no, encoding, unicode_errors):
-    """Read `count` text records from `fin`; the first one is on line `first_line_no`."""
+    """Read `count` text records from `fin`; the first one is on line `first_line_no`.
+
+    Returns the keys, the vectors, and whether more non-blank text follows them.
+    """
     # A record takes at least 2 * dim bytes (a separator and a digit per number): allocate
     # no more rows than the file can hold, whatever the header claims.
     remaining = max(0, os.fstat(fin.fileno()).st_size - fin.tell())
     vectors = np.empty((min(count, remaining // (2 * dim)), dim), dtype=np.float32)
     keys = []
+    rest = []
     while len(keys) < count:
         lines = fin.readlines(_TEXT_CHUNK_BYTES)
         if not lines:
             raise _fail(path, f"truncated: expected {count} vectors of dim {dim}, found {len(keys)}")
-        lines = lines[:count - len(keys)]
+        lines, rest = lines[:count - len(keys)], lines[count - len(keys):]
         line_no = first_line_no + len(keys)
         if len(keys) + len(lines) > vectors.shape[0]:  # then some line is too short
             for j, line in enumerate(lines):
@@ -475,7 +479,8 @@ def _read_text(path, fin, count, dim, first_line_no, encoding, unicode_errors):
         raw = _parse_text_chunk(path, lines, line_no, dim, vectors[len(keys):len(keys) + len(lines)])
         keys.extend(_decode_key(path, key, f"line {line_no + j}", encoding, unicode_errors)
                     for j, key in enumerate(raw))
-    return keys, vectors
+    more = any(line.strip() for line in rest) or bool(fin.read(64).strip())
+    return keys, vectors, more
 
 
 def _count_text_records(path, fin, limit):
@@ -586,7 +591,7 @@ def read_word2vec(path, binary=None, limit=None, unicode_errors="replace",
         first_line = 1
         with _open_vectors(path) as fin:
             count, dim = _count_text_records(path, fin, limit)
-            keys, vectors = _read_text(path, fin, count, dim, 1, encoding, unicode_errors)
+            keys, vectors, _ = _read_text(path, fin, count, dim, 1, encoding, unicode_errors)
     else:
         with _open_vectors(path) as fin:
             count, dim = _parse_header(path, fin.readline())
@@ -599,7 +604,11 @@ def read_word2vec(path, binary=None, limit=None, unicode_errors="replace",
                 keys, vectors = _read_binary(path, fin, count, dim, encoding, unicode_errors,
                                              check_end=everything)
             else:
-                keys, vectors = _read_text(path, fin, count, dim, 2, encoding, unicode_errors)
+                keys, vectors, more = _read_text(path, fin, count, dim, 2, encoding,
+                                                 unicode_errors)
+                if more and everything:  # gensim reads such a file silently
+                    logger.warning("%s: more lines follow the %d vectors that the header "
+                                   "announces; they were not read", path, count)
     _check_finite(path, vectors, first_line, binary)
     with np.errstate(over="ignore"):  # an overflow is reported just below, with its line
         converted = vectors.astype(datatype, copy=False)

@@ -141,6 +141,18 @@ def test_duplicate_keys_keep_first(tmp_path, caplog):
     assert "duplicate key 'a'" in caplog.text
 
 
+def test_lines_beyond_the_header_count_are_left_with_a_warning(tmp_path, caplog):
+    # gensim reads such a file silently; a binary one is refused (bytes after the records)
+    path = tmp_path / "more.txt"
+    path.write_bytes(b"2 1\na 1\nb 2\nc 3\n")
+    keys, _ = read_word2vec(path)
+    assert keys == ["a", "b"]
+    assert "more lines follow the 2 vectors that the header announces" in caplog.text
+    caplog.clear()
+    path.write_bytes(b"2 1\na 1\nb 2\n\n")
+    assert read_word2vec(path)[0] == ["a", "b"] and "more lines" not in caplog.text
+
+
 @pytest.mark.parametrize("newline", [False, True])
 def test_binary_variants(tmp_path, newline):
     keys, vectors = [b"</s>", b"caf\xc3\xa9", b"z"], np.arange(9, dtype=np.float32).reshape(3, 3)

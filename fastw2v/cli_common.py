@@ -24,10 +24,16 @@ def default(name):
 
 
 def output_format(path, fmt):
-    """``binary`` or ``text``: as given, else ``.txt``/``.vec`` text, anything else binary."""
+    """``binary`` or ``text``: as given, else ``.txt``/``.vec`` text, anything else binary.
+
+    A ``.gz`` after the name (the file is then compressed) does not count:
+    ``vectors.txt.gz`` is text.
+    """
     if fmt:
         return fmt
-    return "text" if os.fspath(path).lower().endswith(TEXT_EXTENSIONS) else "binary"
+    name = os.fspath(path).lower()
+    name = name[:-3] if name.endswith(".gz") else name
+    return "text" if name.endswith(TEXT_EXTENSIONS) else "binary"
 
 
 def validated_config(**settings):

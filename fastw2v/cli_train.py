@@ -85,7 +85,8 @@ MAX_LOCAL_WORKERS_PER_CPU = 8
               help="Skip-gram: one set of negatives per window, shared by its context "
                    "words (faster; pWord2Vec).")
 @click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
-              help="Output format [default: text for .txt/.vec, else binary].")
+              help="Output format [default: text for .txt/.vec, else binary; "
+                   "a name ending in .gz is gzip-compressed].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("--report", type=click.Path(), default=None,
               help="Write a JSON report (vocabulary, losses, speed, timings) here.")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from fastw2v import KeyedVectors, __version__
+from fastw2v import KeyedVectors, __version__, formats
 from fastw2v.cli import main
 
 from corpora import neighbour_purity, topic_corpus, write_corpus
@@ -61,6 +61,19 @@ def test_train_writes_word2vec_file_that_loads_back(tmp_path, corpus, name, bina
     # the rows are the trained vectors of those words: neighbours share the
     # planted topic (1.0 observed; random rows give about 0.15)
     assert neighbour_purity(kv.vectors, kv.index_to_key, groups) >= 0.9
+
+
+def test_a_gz_output_is_compressed_in_the_format_of_the_name_before_it(tmp_path, corpus):
+    import gzip
+
+    for name, binary in (("vectors.txt.gz", False), ("vectors.bin.gz", True)):
+        out = tmp_path / name
+        assert run("train", corpus[0], "-o", out, *FAST).exit_code == 0
+        plain = tmp_path / "plain"
+        plain.write_bytes(gzip.decompress(out.read_bytes()))
+        assert formats.detect_binary(plain) is binary
+        kv = KeyedVectors.load_word2vec_format(out, binary=binary)
+        assert np.array_equal(kv.vectors, KeyedVectors.load_word2vec_format(plain, binary=binary).vectors)
 
 
 def test_format_flag_overrides_the_extension(tmp_path, corpus):

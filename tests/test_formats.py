@@ -262,6 +262,22 @@ def test_gzip_compressed_files_read_as_the_plain_ones(tmp_path, binary):
         read_word2vec(packed)
 
 
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_gz_name_is_written_compressed_and_appends_as_one_more_member(tmp_path, binary):
+    import gzip
+
+    keys, vectors = sample(n=40, dim=5)
+    path = tmp_path / "v.out.gz"
+    write_word2vec(path, keys[:25], vectors[:25], binary=binary, total_vec=40)
+    write_word2vec(path, keys[25:], vectors[25:], binary=binary, write_header=False, append=True)
+    plain = tmp_path / "v.out"
+    write_word2vec(plain, keys, vectors, binary=binary)
+    assert path.read_bytes()[:2] == b"\x1f\x8b"
+    assert gzip.decompress(path.read_bytes()) == plain.read_bytes()
+    got_keys, got = read_word2vec(path)
+    assert got_keys == keys and np.array_equal(got, vectors)
+
+
 def test_native_errors(tmp_path):
     keys, vectors = sample(n=10, dim=4)
     model = tmp_path / "m"
@@ -388,10 +404,11 @@ def zipf_vectors():
 
 
 @pytest.mark.parametrize("binary", [False, True])
-def test_gensim_reads_ours_and_we_read_gensims(tmp_path, zipf_vectors, binary):
+@pytest.mark.parametrize("suffix", ["", ".gz"])  # gensim compresses a .gz name, and reads one
+def test_gensim_reads_ours_and_we_read_gensims(tmp_path, zipf_vectors, binary, suffix):
     gensim = pytest.importorskip("gensim")
     keys, vectors = zipf_vectors
-    ours_path, theirs_path = tmp_path / "ours", tmp_path / "theirs"
+    ours_path, theirs_path = tmp_path / ("ours" + suffix), tmp_path / ("theirs" + suffix)
     write_word2vec(ours_path, keys, vectors, binary=binary)
     theirs = gensim.models.KeyedVectors.load_word2vec_format(str(ours_path), binary=binary)
     assert theirs.index_to_key == keys

@@ -121,6 +121,11 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+_INT_FIELDS = ("dim", "window", "negative", "min_count", "max_final_vocab", "epochs", "threads",
+               "seed")
+_FLOAT_FIELDS = ("sample", "ns_exponent", "alpha", "min_alpha")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Validated settings of one training run.
@@ -229,6 +234,13 @@ class TrainConfig:
                     f"min_alpha ({self.min_alpha}) must not exceed {given} ({self.start_alpha})",
                     "min_alpha",
                 )
+        # NumPy scalars (a grid from np.arange) pass the checks above, but a saved
+        # model's settings are JSON: keep Python's own int and float
+        for names, kind in ((_INT_FIELDS, int), (_FLOAT_FIELDS, float)):
+            for name in names:
+                value = getattr(self, name)
+                if value is not None:
+                    object.__setattr__(self, name, kind(value))
 
     @property
     def start_alpha(self) -> float:

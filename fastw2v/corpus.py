@@ -468,6 +468,9 @@ class _Vocab(dict):
     def __missing__(self, token):
         if not isinstance(token, str):
             raise TypeError(f"tokens must be str, not {type(token).__name__} ({token!r})")
+        if "\n" in token or "\r" in token:  # refused now rather than when saving, after training
+            raise ValueError(f"token {token!r} holds a line break, which no vectors file or "
+                             "saved model can hold")
         self[token] = index = len(self)
         return index
 
@@ -488,6 +491,8 @@ def scan_sentences(sentences):
     TypeError
         A sentence is a ``str`` or ``bytes`` (not a list of tokens), or holds a token
         that is not a ``str``; the message names the sentence, counted from 0.
+    ValueError
+        A token holds a line break (likewise).
     """
     vocab = _Vocab()
     lookup = vocab.__getitem__
@@ -500,8 +505,9 @@ def scan_sentences(sentences):
                             f"not {type(sentence).__name__}: {sentence[:40]!r}")
         try:
             chunk = np.fromiter(map(lookup, sentence), dtype=np.int32)
-        except TypeError as exc:  # a token of another type, or a sentence that is no iterable
-            raise TypeError(f"sentence {number}: {exc}") from None
+        except (TypeError, ValueError) as exc:  # a token of another type or with a line
+            # break, or a sentence that is no iterable
+            raise type(exc)(f"sentence {number}: {exc}") from None
         if chunk.size:
             pieces.append(chunk)
             lengths.append(chunk.size)

@@ -614,6 +614,7 @@ class Word2Vec:
         if update:
             if self.vocab is None:
                 raise RuntimeError("build_vocab(update=True) needs a vocabulary: build or load one first")
+            self._check_wv_unedited("update the vocabulary")
             scanned = scan(source, progress, cfg.threads)
             old = len(self.vocab)
             self.vocab, added = vocab_update.grow(self.vocab, scanned, cfg.min_count,
@@ -635,6 +636,25 @@ class Word2Vec:
             len(self.corpus), self.corpus.sentence_starts.size - 1,
         )
         return self
+
+    def _check_wv_unedited(self, action):
+        """ValueError unless :attr:`wv` still holds the vocabulary's keys, in its order, one row each.
+
+        ``wv`` is a view of the model (gensim's ``model.wv``), and its
+        editing methods work on it; but the vocabulary, the output rows,
+        the encoded corpus and the room after the rows for the threads'
+        copies (:mod:`fastw2v.replicas`) are indexed as the vocabulary is.
+        Trained or saved after ``add_vector`` or ``sort_by_descending_frequency``,
+        the model overwrote the added rows, wrote keys beside other words'
+        vectors, or wrote past the end of ``syn0``.
+        """
+        wv = self.wv
+        if (len(wv) != len(self.vocab) or wv.vectors.shape != (len(self.vocab), self.config.dim)
+                or wv.index_to_key != self.vocab.index_to_key):
+            raise ValueError(f"cannot {action}: model.wv was edited (keys added, removed or "
+                             "reordered), so its rows no longer match the model's vocabulary and "
+                             "output weights; edit a copy instead (KeyedVectors(model.wv.vectors."
+                             "copy(), list(model.wv.index_to_key)))")
 
     def _init_weights(self):
         """Inputs uniform on [-1/dim, 1/dim), outputs zero.
@@ -761,6 +781,7 @@ class Word2Vec:
             self.compute_loss = bool(compute_loss)
         if self.vocab is None:
             raise RuntimeError("call build_vocab before train")
+        self._check_wv_unedited("train")
         if not self.wv.vectors.flags.writeable:
             raise RuntimeError("this model was loaded with mmap='r' (read-only) and cannot be "
                                "trained; load it with mmap=None or mmap='c'")
@@ -799,7 +820,7 @@ class Word2Vec:
                            "%g over these %d epochs, from the current vectors (start_alpha and "
                            "end_alpha choose them)", start, end_alpha, epochs)
         st = self.state
-        st.run_epochs, st.epoch, st.position = epochs, 0, 0
+        st.run_epochs, st.epoch, st.position = int(epochs), 0, 0
         st.start_alpha, st.end_alpha = float(start), float(end_alpha)
         st.loss_sum, st.examples, st.epoch_loss = 0.0, 0, []
         st.corpus = corpus_fingerprint(self.corpus, self._source_files)
@@ -849,49 +870,53 @@ class Word2Vec:
         before = done = st.epoch * n + st.position
         stopped = False
         callbacks.hook("on_train_begin", self)
-        with numba_threads(cfg.threads):
-            while st.epoch < st.run_epochs:
-                if st.position == 0:
-                    callbacks.hook("on_epoch_begin", self)
-                # the callbacks may have changed the model: the first call of an
-                # epoch (or of a resumed one) takes the copied rows from it again
-                fresh = True
-                while st.position < n:
-                    if stop is not None and stop():
-                        stopped = True
+        try:
+            with numba_threads(cfg.threads):
+                while st.epoch < st.run_epochs:
+                    if st.position == 0:
+                        callbacks.hook("on_epoch_begin", self)
+                    # the callbacks may have changed the model: the first call of an
+                    # epoch (or of a resumed one) takes the copied rows from it again
+                    fresh = True
+                    while st.position < n:
+                        if stop is not None and stop():
+                            stopped = True
+                            break
+                        start, end = st.position, min(n, st.position + per_call)
+                        loss, examples, kept = kernel(start, end, done, st.streams, fresh)
+                        fresh = False
+                        st.streams += cfg.threads
+                        st.position = end
+                        done += end - start
+                        if not np.isfinite(loss):
+                            raise self._diverged(st.epoch)
+                        st.loss_sum += loss
+                        st.examples += examples
+                        result.trained_words += kept
+                        if progress is not None:
+                            elapsed = time.perf_counter() - t0
+                            progress(TrainProgress(
+                                st.epoch + 1, st.run_epochs, done / total,
+                                (done - before) * raw_ratio / max(elapsed, 1e-9),
+                                learning_rate(alpha, min_alpha, done / total),
+                                st.loss_sum / max(st.examples, 1), elapsed,
+                            ))
+                    if stopped:
                         break
-                    start, end = st.position, min(n, st.position + per_call)
-                    loss, examples, kept = kernel(start, end, done, st.streams, fresh)
-                    fresh = False
-                    st.streams += cfg.threads
-                    st.position = end
-                    done += end - start
-                    if not np.isfinite(loss):
-                        raise self._diverged(st.epoch)
-                    st.loss_sum += loss
-                    st.examples += examples
-                    result.trained_words += kept
-                    if progress is not None:
-                        elapsed = time.perf_counter() - t0
-                        progress(TrainProgress(
-                            st.epoch + 1, st.run_epochs, done / total,
-                            (done - before) * raw_ratio / max(elapsed, 1e-9),
-                            learning_rate(alpha, min_alpha, done / total),
-                            st.loss_sum / max(st.examples, 1), elapsed,
-                        ))
-                if stopped:
-                    break
-                epoch_loss = st.loss_sum / max(st.examples, 1)
-                st.epoch_loss.append(epoch_loss)
-                st.epoch += 1
-                st.epochs_trained += 1
-                st.position, st.loss_sum, st.examples = 0, 0.0, 0
-                self.wv.vectors = syn0  # the vectors changed in place: drop cached norms
-                logger.info("epoch %d/%d: loss %.4f", st.epoch, st.run_epochs, epoch_loss)
-                callbacks.epoch_end(self, st.epoch, epoch_loss)
+                    epoch_loss = st.loss_sum / max(st.examples, 1)
+                    st.epoch_loss.append(epoch_loss)
+                    st.epoch += 1
+                    st.epochs_trained += 1
+                    st.position, st.loss_sum, st.examples = 0, 0.0, 0
+                    self.wv.vectors = syn0  # the vectors changed in place: drop cached norms
+                    logger.info("epoch %d/%d: loss %.4f", st.epoch, st.run_epochs, epoch_loss)
+                    callbacks.epoch_end(self, st.epoch, epoch_loss)
+        finally:
+            # however the loop ends (a stop, an exception in a callback or in
+            # progress, Ctrl-C), the vectors changed in place: drop cached norms
+            self.wv.vectors = syn0
         if not kernel.finite():
             raise self._diverged(st.epoch)
-        self.wv.vectors = syn0
         result.epoch_loss = list(st.epoch_loss)
         result.seconds = time.perf_counter() - t0
         result.raw_words = int(round((done - before) * raw_ratio))
@@ -922,6 +947,14 @@ class Word2Vec:
         """
         if self.vocab is None:
             raise RuntimeError("nothing to save: build the vocabulary first")
+        self._check_wv_unedited("save the model")
+        for name, matrix in (("the vectors", self.wv.vectors), ("syn1neg", self.syn1neg),
+                             ("syn1", self.syn1)):
+            # a diverged run (TrainingDiverged) leaves them so; saved, they would replace
+            # a good model with one that load() refuses as damaged
+            if matrix is not None and not np.isfinite(matrix.sum(dtype=np.float64)):
+                raise ValueError(f"{name} hold inf or NaN (training diverged): not saved, "
+                                 f"{os.fspath(path)} is left as it was")
         meta = {"config": dataclasses.asdict(self.config),
                 "state": dataclasses.asdict(self.state),
                 "compute_loss": self.compute_loss, "metadata": self.metadata}

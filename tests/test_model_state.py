@@ -296,3 +296,75 @@ def test_a_model_whose_output_matrices_disagree_with_its_settings_is_refused(tmp
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(persist.ModelFormatError, match="do not match"):
         Word2Vec.load(tmp_path / "m")
+
+
+def test_a_model_whose_wv_was_edited_is_neither_trained_nor_saved(tmp_path, planted):
+    # Found: after wv.add_vector, two threads' copied rows overwrote the added row, and
+    # build_vocab(update=True) then train() wrote past the end of syn0 (the process
+    # died at exit); after wv.sort_by_descending_frequency, save() paired keys with
+    # other words' vectors.
+    sentences, _ = planted
+    for edit in (lambda wv: wv.add_vector("extra", np.ones(16, np.float32)),
+                 lambda wv: wv.sort_by_descending_frequency()):
+        m = Word2Vec(sentences=sentences, **{**SETTINGS, "threads": 2})
+        edit(m.wv)
+        assert m.wv.index_to_key != m.vocab.index_to_key  # (ties are reversed, as in gensim)
+        edited = m.wv.vectors.copy()
+        for action in (lambda: m.train(), lambda: m.save(tmp_path / "m"),
+                       lambda: m.build_vocab([["brand", "new"] * 3], update=True)):
+            with pytest.raises(ValueError, match="model.wv was edited"):
+                action()
+        assert np.array_equal(m.wv.vectors, edited) and not (tmp_path / "m").exists()
+
+
+def test_training_left_by_an_exception_leaves_no_stale_norms(planted):
+    # a callback queried neighbours (caching the norms), then training was interrupted:
+    # most_similar gave cosines near 2 until fill_norms(force=True)
+    from fastw2v.callbacks import CallbackAny2Vec
+
+    class Neighbours(CallbackAny2Vec):
+        def on_epoch_end(self, model):
+            model.wv.most_similar(model.wv.index_to_key[0])  # caches the norms
+
+    def interrupt(progress):
+        if progress.epoch == 2:
+            raise KeyboardInterrupt
+
+    sentences, _ = planted
+    m = Word2Vec(**{**SETTINGS, "epochs": 3})
+    m.build_vocab(sentences)
+    with pytest.raises(KeyboardInterrupt):
+        m.train(progress=interrupt, callbacks=[Neighbours()])
+    best = m.wv.most_similar(m.wv.index_to_key[0], topn=3)
+    unit = m.wv.vectors / np.linalg.norm(m.wv.vectors, axis=1, keepdims=True)
+    assert all(abs(score - float(unit[0] @ unit[m.wv.get_index(word)])) < 1e-5 for word, score in best)
+
+
+def test_a_diverged_model_is_not_saved_over_a_good_one(tmp_path, planted):
+    sentences, _ = planted
+    m = Word2Vec(sentences=sentences, **SETTINGS)
+    m.save(tmp_path / "m")
+    before = np.load(tmp_path / "m" / json.loads((tmp_path / "m" / "model.json").read_text())["data"]
+                     / "syn1neg.npy")
+    with pytest.raises(word2vec.TrainingDiverged):
+        m.train(start_alpha=1e4, end_alpha=1e4)
+    with pytest.raises(ValueError, match="training diverged.*left as it was"):
+        m.save(tmp_path / "m")
+    np.testing.assert_array_equal(Word2Vec.load(tmp_path / "m").syn1neg, before)
+
+
+def test_numpy_scalar_settings_are_saved_as_numbers(tmp_path, planted):
+    # np.int64 and np.float32 passed every check, trained, then failed json.dump in save()
+    sentences, _ = planted
+    m = Word2Vec(sentences=sentences, **{**SETTINGS, "dim": np.int64(16), "negative": np.int32(4),
+                                         "alpha": np.float32(0.02), "sample": np.float64(1e-3)})
+    m.train(epochs=np.int64(1))
+    m.save(tmp_path / "m")
+    back = Word2Vec.load(tmp_path / "m")
+    assert type(back.config.dim) is int and type(back.config.alpha) is float
+    assert back.config.dim == 16 and back.config.alpha == pytest.approx(0.02)
+
+
+def test_a_token_with_a_line_break_is_refused_before_training(planted):
+    with pytest.raises(ValueError, match=r"sentence 1: token 'x\\ny' holds a line break"):
+        Word2Vec(sentences=[["a", "b"], ["a", "x\ny"]], **SETTINGS)

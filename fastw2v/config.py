@@ -151,7 +151,9 @@ class TrainConfig:
         summed (as gensim's ``hs=1, negative=5``).
     sample : float
         Subsampling threshold ``t``: a word of corpus frequency ``f`` is kept
-        with probability ``sqrt(t/f) + t/f`` (word2vec.c). 0 disables it.
+        with probability ``sqrt(t/f) + t/f`` (word2vec.c). 0 disables it;
+        1 or more is a count, as in gensim
+        (:func:`fastw2v.sampling.keep_probabilities`).
     min_count : int
         Words seen fewer times are dropped from the vocabulary and corpus.
     max_final_vocab : int or None

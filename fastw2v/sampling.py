@@ -180,6 +180,11 @@ def keep_probabilities(counts, sample):
     corpus with ``t = 1e-3`` is kept about 16% of the time. This discards
     frequent, uninformative words and stretches the window over the rest.
 
+    A ``sample`` of 1 or more is gensim's other form, a count: the threshold
+    count ``int(sample * (3 + sqrt(5)) / 2)`` takes the place of
+    ``t * total`` (gensim's rule, constant included), so a word is kept
+    always up to about 2.6 times that count and thinned above it.
+
     Parameters
     ----------
     counts : ndarray of int64, shape (V,)
@@ -193,7 +198,8 @@ def keep_probabilities(counts, sample):
     counts = np.asarray(counts, dtype=np.float64)
     if sample <= 0 or counts.size == 0:
         return np.ones(counts.size, dtype=np.float32)
-    ratio = sample * counts.sum() / counts  # t / f
+    threshold = sample * counts.sum() if sample < 1 else float(int(sample * (3 + np.sqrt(5)) / 2))
+    ratio = threshold / counts  # t / f
     return np.minimum(1.0, np.sqrt(ratio) + ratio).astype(np.float32)
 
 

@@ -66,6 +66,22 @@ def test_keep_probability_is_word2vec_formula():
     assert np.all(keep_probabilities(counts, 0.0) == 1.0)
 
 
+def test_a_sample_of_one_or_more_is_gensims_count_threshold():
+    # it turned subsampling off before (sample * total exceeded every count)
+    counts = np.array([50_000, 1000, 40, 10, 1], dtype=np.int64)
+    probs = keep_probabilities(counts, 15.0)
+    threshold = int(15.0 * (3 + np.sqrt(5)) / 2)  # gensim's count threshold: 39
+    np.testing.assert_allclose(probs, np.minimum(1.0, (np.sqrt(counts / threshold) + 1)
+                                                 * threshold / counts), rtol=1e-6)
+    assert probs[0] < 0.05 and probs[1] < 0.3 and np.all(probs[2:] == 1.0)
+    gensim = pytest.importorskip("gensim")
+    sentences = [[f"w{i}"] * int(c) for i, c in enumerate(counts)]
+    model = gensim.models.Word2Vec(vector_size=4, min_count=1, sample=15.0)
+    model.build_vocab(sentences)
+    theirs = [model.wv.get_vecattr(f"w{i}", "sample_int") / 2.0 ** 32 for i in range(len(counts))]
+    np.testing.assert_allclose(probs, np.minimum(theirs, 1.0), rtol=1e-6)
+
+
 def test_learning_rate_decays_linearly_and_clips():
     assert learning_rate(0.05, 0.0001, 0.0) == 0.05
     assert learning_rate(0.05, 0.0001, 1.0) == pytest.approx(0.0001)

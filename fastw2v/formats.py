@@ -156,6 +156,8 @@ def write_word2vec(path, keys, vectors, binary=False, write_header=True, order=N
     n, dim = vectors.shape
     keys = [prefix + key if isinstance(key, str) else key for key in keys]
     _check_keys(keys, n)
+    if not np.isfinite(vectors.sum(dtype=np.float64)):  # read_word2vec would refuse the file
+        raise ValueError("vectors hold inf or NaN: nothing written")
     if order is not None:
         order = np.asarray(order, dtype=np.int64)
         if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):

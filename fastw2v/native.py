@@ -37,8 +37,9 @@ def _check_native_keys(keys):
     for key in keys:
         if not isinstance(key, str):  # an int key, or None for an unfilled preallocated slot
             raise ValueError(f"keys must be str to be saved, got {type(key).__name__}: {key!r}")
-        if any(ch in key for ch in ("\t", "\n", "\r")):
-            raise ValueError(f"key {key!r} cannot be stored in vocab.txt (tab or line break)")
+        # a tab is fine: a count is split off at the line's last one
+        if "\n" in key or "\r" in key:
+            raise ValueError(f"key {key!r} cannot be stored in vocab.txt (line break)")
 
 
 def _write_native_files(folder, keys, vectors, counts):
@@ -83,6 +84,8 @@ def save_native(path, keys, vectors, counts=None, dtype=None):
     if vectors.ndim != 2 or vectors.shape[0] != len(keys):
         raise ValueError(f"vectors of shape {vectors.shape} do not match {len(keys)} keys")
     _check_native_keys(keys)
+    if not np.isfinite(vectors.sum(dtype=np.float64)):  # load() would refuse them
+        raise ValueError("vectors hold inf or NaN: not saved")
     if dtype is not None:
         dtype = np.dtype(dtype)
         if dtype == np.float16 and vectors.size and np.abs(vectors).max() > np.finfo(np.float16).max:

@@ -95,12 +95,23 @@ def test_native_float16(tmp_path):
         KeyedVectors(big, keys).save(tmp_path / "bad", dtype=np.float16)
 
 
-def test_native_rejects_unstorable_keys(tmp_path):
-    with pytest.raises(ValueError, match="tab or line break"):
-        KeyedVectors(np.zeros((1, 2), np.float32), ["a\tb"]).save(tmp_path / "m")
+def test_native_rejects_unstorable_keys_and_values(tmp_path):
+    for key in ("a\nb", "a\rb"):
+        with pytest.raises(ValueError, match="line break"):
+            KeyedVectors(np.zeros((1, 2), np.float32), [key]).save(tmp_path / "m")
     with pytest.raises(ValueError, match="space or line break"):
         write_word2vec(tmp_path / "x.txt", ["a b"], np.zeros((1, 2)))
+    nan = np.array([[1.0, np.nan]], np.float32)
+    with pytest.raises(ValueError, match="vectors hold inf or NaN: nothing written"):
+        write_word2vec(tmp_path / "x.txt", ["a"], nan)
+    with pytest.raises(ValueError, match="vectors hold inf or NaN: not saved"):
+        KeyedVectors(nan, ["a"]).save(tmp_path / "m")
     assert not os.listdir(tmp_path)
+    # a tab is stored: the count is split off at a line's last tab
+    kv = KeyedVectors(np.eye(2, dtype=np.float32), ["a\tb", "c"], np.array([3, 2]))
+    kv.save(tmp_path / "m")
+    back = KeyedVectors.load(tmp_path / "m")
+    assert back.index_to_key == ["a\tb", "c"] and back.get_vecattr("a\tb", "count") == 3
 
 
 # ---------------------------------------------------------------- tricky files

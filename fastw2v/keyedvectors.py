@@ -172,11 +172,15 @@ class KeyedVectors(VectorFiles, VectorStore):
         return self._unit[:limit]
 
     def _unit_rows(self, indices):
-        """Unit vectors of the given rows, shape (len(indices), dim), float32."""
+        """Unit vectors of the given rows, shape (len(indices), dim), float32; zero rows stay zero.
+
+        (As gensim's ``unitvec``, so a zero vector's cosine with anything is 0,
+        as :meth:`similarity` gives, not NaN.)
+        """
         indices = np.asarray(indices, dtype=np.int64)
         rows = np.asarray(self._vectors[indices], dtype=np.float32)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return rows / self.norms[indices, None]
+        norms = self.norms[indices, None]
+        return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
 
     def get_normed_vectors(self):
         """All vectors scaled to unit length, shape (n, dim), float32 (cached)."""

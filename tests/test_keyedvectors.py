@@ -231,6 +231,20 @@ def test_evaluate_word_pairs_semantics(tmp_path):
         kv.evaluate_word_pairs(str(path), case_insensitive=False, restrict_vocab=1)
 
 
+def test_a_zero_vector_scores_zero_in_word_pairs_not_nan(tmp_path):
+    # as similarity() and gensim give; one zero row made both correlations NaN
+    kv = random_kv()
+    kv.vectors[5] = 0
+    kv.fill_norms(force=True)
+    path = tmp_path / "p.tsv"
+    path.write_text("w1\tw2\t3.0\nw3\tw4\t1.5\nw5\tw6\t9\nw7\tw8\t2\n", encoding="utf-8")
+    (pr, _), (sr, _), _ = kv.evaluate_word_pairs(str(path))
+    model = [kv.similarity(f"w{i}", f"w{i + 1}") for i in (1, 3, 5, 7)]
+    assert model[2] == 0.0
+    assert pr == pytest.approx(np.corrcoef([3.0, 1.5, 9, 2], model)[0, 1], abs=1e-6)
+    assert np.isfinite(sr)
+
+
 def test_statistics_against_scipy():
     stats = pytest.importorskip("scipy.stats")
     special = pytest.importorskip("scipy.special")

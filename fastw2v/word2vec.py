@@ -459,6 +459,27 @@ def _corpus_files(source):
     return [os.path.abspath(p) for p in paths]
 
 
+def _setting(name, get, doc):
+    """A read-only attribute of :class:`Word2Vec` with gensim's name, ``get(config)``.
+
+    Assigning it raises AttributeError saying where the setting goes: the
+    settings are validated once, at construction (:class:`TrainConfig`).
+    """
+    def read(model):
+        return get(model.config)
+
+    def refuse(model, value):
+        where = ("train(start_alpha=..., end_alpha=...) for one run"
+                 if name in ("alpha", "min_alpha") else
+                 "train(epochs=...) for one run" if name == "epochs" else
+                 "Word2Vec.load(path, threads=...)" if name == "workers" else None)
+        hint = f"; use {where}, or give it to Word2Vec(...)" if where else \
+            "; give it to Word2Vec(...) when the model is made"
+        raise AttributeError(f"{name} is a setting of the model and cannot be assigned{hint}")
+
+    return property(read, refuse, doc=doc)
+
+
 class Word2Vec:
     """Train word2vec (CBOW or skip-gram with negative sampling).
 
@@ -538,23 +559,31 @@ class Word2Vec:
 
     # ------------------------------------------------------------------ gensim's attributes
 
-    @property
-    def epochs(self):
-        """int: epochs of a :meth:`train` call that gives none (the ``epochs`` setting)."""
-        return self.config.epochs
-
-    @property
-    def vector_size(self):
-        return self.config.dim
-
-    @property
-    def window(self):
-        return self.config.window
-
-    @property
-    def sg(self):
-        """1 for skip-gram, 0 for CBOW (gensim's flag)."""
-        return int(self.config.model == "skipgram")
+    # gensim's settings, read from the validated config; assigning one raises
+    # (see _setting): gensim 3 scripts set model.alpha and model.min_alpha
+    # before train(), which fastw2v would otherwise ignore in silence.
+    epochs = _setting("epochs", lambda cfg: cfg.epochs,
+                      "int: epochs of a :meth:`train` call that gives none.")
+    vector_size = _setting("vector_size", lambda cfg: cfg.dim, "int: ``dim``.")
+    layer1_size = _setting("layer1_size", lambda cfg: cfg.dim, "int: ``dim`` (gensim's old name).")
+    window = _setting("window", lambda cfg: cfg.window, "int: the maximum window.")
+    sg = _setting("sg", lambda cfg: int(cfg.model == "skipgram"), "1 for skip-gram, 0 for CBOW.")
+    hs = _setting("hs", lambda cfg: int(cfg.hs), "1 with hierarchical softmax, else 0.")
+    negative = _setting("negative", lambda cfg: cfg.negative, "int: negatives per example.")
+    alpha = _setting("alpha", lambda cfg: cfg.start_alpha,
+                     "float: the starting learning rate of a :meth:`train` call that gives none.")
+    min_alpha = _setting("min_alpha", lambda cfg: cfg.end_alpha(),
+                         "float: the final learning rate of a :meth:`train` call of "
+                         ":attr:`epochs` that gives none.")
+    min_count = _setting("min_count", lambda cfg: cfg.min_count, "int: the vocabulary cut-off.")
+    max_final_vocab = _setting("max_final_vocab", lambda cfg: cfg.max_final_vocab,
+                               "int or None: the vocabulary cap.")
+    sample = _setting("sample", lambda cfg: cfg.sample, "float: the subsampling threshold.")
+    ns_exponent = _setting("ns_exponent", lambda cfg: cfg.ns_exponent,
+                           "float: the power of the counts negatives are drawn by.")
+    workers = _setting("workers", lambda cfg: cfg.threads, "int: ``threads``.")
+    seed = _setting("seed", lambda cfg: cfg.seed, "int: the run's seed.")
+    cbow_mean = _setting("cbow_mean", lambda cfg: 1, "1: CBOW averages its context (always).")
 
     @property
     def corpus_count(self):

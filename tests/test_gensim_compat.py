@@ -230,3 +230,26 @@ def test_corpus_file_may_be_a_list_of_files_or_a_directory(corpus, tmp_path):
 def test_lines_given_as_sentences_are_refused_with_the_reason():
     with pytest.raises(TypeError, match="lists of str tokens"):
         Word2Vec(sentences=["the cat sat", "on the mat"], min_count=1)
+
+
+GENSIM_ATTRIBUTES = ("vector_size", "layer1_size", "window", "sg", "hs", "negative", "alpha",
+                     "min_alpha", "min_count", "max_final_vocab", "sample", "ns_exponent",
+                     "workers", "seed", "cbow_mean", "epochs")
+
+
+def test_gensims_setting_attributes_read_as_gensims_and_refuse_assignment():
+    settings = dict(vector_size=24, window=4, sg=1, hs=1, negative=3, alpha=0.03, min_alpha=0.001,
+                    min_count=2, max_final_vocab=500, sample=1e-4, ns_exponent=0.5, workers=2,
+                    seed=7, epochs=3)
+    ours = Word2Vec(**settings)
+    expected = {**settings, "layer1_size": 24, "cbow_mean": 1}
+    assert {name: getattr(ours, name) for name in GENSIM_ATTRIBUTES} == expected
+    gensim = pytest.importorskip("gensim")
+    theirs = gensim.models.Word2Vec(**settings)
+    assert {name: getattr(theirs, name) for name in GENSIM_ATTRIBUTES} == expected
+    # gensim 3's idiom (set the rate, then train) would be ignored in silence: refused
+    with pytest.raises(AttributeError, match=r"alpha is a setting .* train\(start_alpha=..."):
+        ours.alpha = 0.01
+    for name in GENSIM_ATTRIBUTES:
+        with pytest.raises(AttributeError, match=f"^{name} is a setting of the model"):
+            setattr(ours, name, getattr(ours, name))

@@ -247,9 +247,7 @@ class KeyedVectors(VectorFiles, VectorStore):
         items, used = [], []
         for key, weight in zip(keys, weights):
             if isinstance(key, np.ndarray):
-                if key.shape != (self.vector_size,):
-                    raise ValueError(f"vector of shape {key.shape} given, expected ({self.vector_size},)")
-                items.append(key)
+                items.append(self._raw_vector(key))
             else:
                 index = self.get_index(key, -1)
                 if index < 0:
@@ -281,14 +279,24 @@ class KeyedVectors(VectorFiles, VectorStore):
 
     # ------------------------------------------------------------------ similarity queries
 
+    def _raw_vector(self, vector):
+        """``vector`` itself where its shape is ``(vector_size,)``; else a ValueError saying so.
+
+        (A query vector of another size failed in NumPy, "operands could not be
+        broadcast together" or "shapes not aligned".)
+        """
+        vector = np.asarray(vector)
+        if vector.shape != (self.vector_size,):
+            raise ValueError(f"vector of shape {vector.shape} given, expected ({self.vector_size},)")
+        return vector
+
     def _parse_terms(self, positive, negative):
         """[(row index or raw vector, weight), ...] from gensim-style positive/negative lists."""
         terms = []
         for items, default in ((_ensure_list(positive), 1.0), (_ensure_list(negative), -1.0)):
             for item in items:
                 key, weight = (item, default) if isinstance(item, _KEY_TYPES + (np.ndarray,)) else item[:2]
-                if not isinstance(key, np.ndarray):
-                    key = self.get_index(key)
+                key = self._raw_vector(key) if isinstance(key, np.ndarray) else self.get_index(key)
                 terms.append((key, float(weight)))
         if not terms:
             raise ValueError("cannot compute similarity with no input")
@@ -390,7 +398,8 @@ class KeyedVectors(VectorFiles, VectorStore):
         def shifted(terms):
             out = []
             for term in terms:
-                vec = term if isinstance(term, np.ndarray) else self.get_vector(term, norm=True)
+                vec = self._raw_vector(term) if isinstance(term, np.ndarray) else \
+                    self.get_vector(term, norm=True)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     out.append((1 + np.dot(vectors, vec) / norms) / 2)
             return out
@@ -474,7 +483,7 @@ class KeyedVectors(VectorFiles, VectorStore):
         if isinstance(word_or_vector, _KEY_TYPES):
             vector = self.get_vector(word_or_vector)
         else:
-            vector = np.asarray(word_or_vector)
+            vector = self._raw_vector(word_or_vector)
         if not other_words:
             others, other_norms = self._vectors32(), self.norms
         else:

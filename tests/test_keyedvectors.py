@@ -740,3 +740,14 @@ def test_intersect_word2vec_format(tmp_path):
     KeyedVectors(np.ones((1, 3), np.float32), ["w1"]).save_word2vec_format(tmp_path / "g.txt")
     with pytest.raises(ValueError, match="incompatible vector size 3"):
         kv.intersect_word2vec_format(tmp_path / "g.txt")
+
+
+def test_a_query_vector_of_another_size_is_named_in_the_error():
+    # NumPy's "could not be broadcast" / "not aligned" before (gensim's too)
+    kv = random_kv()
+    wrong = np.ones(kv.vector_size + 1, dtype=np.float32)
+    for query in (lambda: kv.similar_by_vector(wrong), lambda: kv.most_similar(["w1", wrong]),
+                  lambda: kv.most_similar_cosmul([wrong]), lambda: kv.distances(wrong, ["w1"]),
+                  lambda: kv.get_mean_vector([wrong])):
+        with pytest.raises(ValueError, match=rf"vector of shape \(13,\) given, expected \(12,\)"):
+            query()

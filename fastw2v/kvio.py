@@ -5,10 +5,11 @@ formats themselves are read and written by :mod:`fastw2v.formats` and :mod:`fast
 """
 
 import logging
+import os
 
 import numpy as np
 
-from fastw2v import formats, native
+from fastw2v import formats, native, persist
 
 logger = logging.getLogger(__name__)
 
@@ -155,16 +156,21 @@ class VectorFiles:
 
     @classmethod
     def load(cls, path, mmap=True):
-        """Load a directory written by :meth:`save`.
+        """Load a directory written by :meth:`save`, or the word vectors of a whole model.
 
         Parameters
         ----------
         path : str or os.PathLike
-        mmap : bool
-            Memory-map vectors.npy read-only instead of reading it (float16 vectors are
-            still converted to float32 in memory when similarities are computed; editing
-            the vectors makes an in-memory copy first).
+            A directory of :meth:`save`, or of :meth:`fastw2v.Word2Vec.save`
+            (``--save-model``): then its ``model.wv``.
+        mmap : bool, None, 'r' or 'c'
+            Memory-map vectors.npy read-only (True, ``'r'``) or copy-on-write
+            (``'c'``) instead of reading it (False, None); float16 vectors are
+            still converted to float32 in memory when similarities are computed;
+            editing read-only mapped vectors makes an in-memory copy first.
         """
+        if persist.is_model(path):
+            path = os.path.join(os.fspath(path), persist.read_meta(path)["data"])
         keys, vectors, counts = native.load_native(path, mmap=mmap)
         return cls(vectors, keys, counts)
 

@@ -127,9 +127,10 @@ def load_native(path, mmap=True):
     ----------
     path : str or os.PathLike
         The directory.
-    mmap : bool
-        Memory-map ``vectors.npy`` read-only (``np.load(mmap_mode='r')``) instead of
-        reading it into memory.
+    mmap : bool, None, 'r' or 'c'
+        Memory-map ``vectors.npy`` read-only (True or ``'r'``: ``np.load(mmap_mode='r')``)
+        or copy-on-write (``'c'``: edits stay in memory, the file is never changed)
+        instead of reading it into memory (False or None).
 
     Returns
     -------
@@ -142,11 +143,15 @@ def load_native(path, mmap=True):
     VectorsFormatError
         The files are malformed or disagree with each other.
     """
+    if mmap not in (True, False, None, "r", "c"):
+        raise ValueError(f"mmap must be True or 'r' (read-only), 'c' (copy-on-write), or False "
+                         f"or None (read into memory), not {mmap!r}")
+    mode = "r" if mmap in (True, "r") else mmap or None
     path = os.fspath(path)
     meta = _read_native_meta(path)
     vec_path = os.path.join(path, _VECTORS_FILE)
     try:
-        vectors = np.load(vec_path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        vectors = np.load(vec_path, mmap_mode=mode, allow_pickle=False)
     except ValueError as err:
         raise _fail(vec_path, f"not a valid .npy file ({err})") from None
     expected = (meta["count"], meta["vector_size"])
@@ -154,7 +159,7 @@ def load_native(path, mmap=True):
         raise _fail(vec_path, f"holds {vectors.dtype.name} {vectors.shape}, "
                               f"meta.json says {meta['dtype']} {expected}")
     # (a memory map is left unread: checking it would read the whole file)
-    if not mmap and not np.isfinite(vectors.sum(dtype=np.float64)):
+    if mode is None and not np.isfinite(vectors.sum(dtype=np.float64)):
         raise _fail(vec_path, "holds inf or NaN")
     vocab_path = os.path.join(path, _VOCAB_FILE)
     with open(vocab_path, "rb") as fin:

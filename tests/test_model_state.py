@@ -368,3 +368,29 @@ def test_numpy_scalar_settings_are_saved_as_numbers(tmp_path, planted):
 def test_a_token_with_a_line_break_is_refused_before_training(planted):
     with pytest.raises(ValueError, match=r"sentence 1: token 'x\\ny' holds a line break"):
         Word2Vec(sentences=[["a", "b"], ["a", "x\ny"]], **SETTINGS)
+
+
+def test_a_whole_model_directory_loads_as_its_word_vectors(tmp_path, planted):
+    # `fastw2v similar model/ WORD` on a --save-model folder said ".../meta.json: no such file"
+    from click.testing import CliRunner
+
+    from fastw2v.cli import main
+    from fastw2v.keyedvectors import KeyedVectors
+
+    sentences, _ = planted
+    m = Word2Vec(sentences=sentences, **SETTINGS)
+    m.save(tmp_path / "m")
+    for mmap in (True, False, "r", "c", None):
+        kv = KeyedVectors.load(tmp_path / "m", mmap=mmap)
+        assert kv.index_to_key == m.wv.index_to_key and np.array_equal(kv.vectors, m.wv.vectors)
+    word = m.wv.index_to_key[3]
+    result = CliRunner().invoke(main, ["similar", str(tmp_path / "m"), word, "--topn", "3"])
+    assert result.exit_code == 0, result.output
+    assert [line.split("\t")[0] for line in result.output.splitlines()] == \
+        [w for w, _ in m.wv.most_similar(word, topn=3)]
+    # copy-on-write: edits stay in memory, the file never changes
+    kv = KeyedVectors.load(tmp_path / "m", mmap="c")
+    kv.vectors[0] = 0
+    assert np.array_equal(KeyedVectors.load(tmp_path / "m").vectors, m.wv.vectors)
+    with pytest.raises(ValueError, match="mmap must be True or 'r'"):
+        KeyedVectors.load(tmp_path / "m", mmap="w")

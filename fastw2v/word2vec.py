@@ -837,13 +837,15 @@ class Word2Vec:
         _check_int("epochs", epochs, 1)
         start = cfg.start_alpha if start_alpha is None else start_alpha
         _check_float("start_alpha", start, 0.0, strict=True)
+        given_end = end_alpha
         if end_alpha is None:
             end_alpha = cfg.end_alpha(epochs) if start_alpha is None or cfg.min_alpha is not None \
                 else default_end_alpha(start, epochs, cfg.negative > 0)
         _check_float("end_alpha", end_alpha, 0.0)
         if end_alpha > start:
-            raise ConfigError(f"end_alpha ({end_alpha}) must not exceed start_alpha ({start})",
-                              "end_alpha")
+            came = "end_alpha" if given_end is not None else "min_alpha (this model's setting)"
+            raise ConfigError(f"{came} ({end_alpha}) must not exceed start_alpha ({start}); "
+                              "give train() an end_alpha below it", "end_alpha")
         if self.state.run_epochs:
             logger.warning("train() called again: the learning rate restarts at %g and falls to "
                            "%g over these %d epochs, from the current vectors (start_alpha and "

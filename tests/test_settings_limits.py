@@ -23,6 +23,17 @@ def test_min_alpha_is_checked_against_the_default_alpha_too():
     assert TrainConfig(model="skipgram", min_alpha=0.025).start_alpha == 0.025
 
 
+def test_a_run_starting_below_the_models_min_alpha_names_where_the_end_came_from():
+    w2v = Word2Vec(min_alpha=0.001, dim=8, min_count=1, threads=1)
+    w2v.build_vocab(sentences=SENTENCES)
+    with pytest.raises(ConfigError, match=r"min_alpha \(this model's setting\) \(0.001\) must "
+                                          r"not exceed start_alpha \(0.0005\); give train\(\) an end_alpha"):
+        w2v.train(start_alpha=0.0005)
+    with pytest.raises(ConfigError, match=r"^end_alpha \(0.01\) must not exceed"):
+        w2v.train(start_alpha=0.0005, end_alpha=0.01)
+    w2v.train(start_alpha=0.0005, end_alpha=0.0001, epochs=1)
+
+
 @pytest.mark.parametrize("model", ["cbow", "skipgram"])
 def test_a_huge_learning_rate_is_a_clear_error_not_a_kernel_crash(model):
     # item 6: ZeroDivisionError then SystemError inside the kernel

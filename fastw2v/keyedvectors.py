@@ -72,6 +72,14 @@ def _mean_weights(weights, n):
     return weights
 
 
+def _removed(name, instead):
+    """An attribute of gensim 3 that raises AttributeError naming gensim 4's replacement."""
+    def refuse(self, *value):
+        raise AttributeError(f"KeyedVectors.{name} is gensim 3's; since gensim 4 (and in "
+                             f"fastw2v) use {instead}")
+    return property(refuse, refuse)
+
+
 class KeyedVectors(VectorFiles, VectorStore):
     """Vectors indexed by keys (words), as produced by the fastw2v trainer.
 
@@ -124,6 +132,14 @@ class KeyedVectors(VectorFiles, VectorStore):
 
     def __str__(self):
         return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"
+
+    # gensim 3's names, gone in gensim 4 (and never in fastw2v): say what replaced them
+    vocab = _removed("vocab", "key_to_index (key -> row), index_to_key (row -> key) and "
+                              "get_vecattr(key, 'count')")
+    index2word = _removed("index2word", "index_to_key")
+    index2entity = _removed("index2entity", "index_to_key")
+    syn0 = _removed("syn0", "vectors")
+    syn0norm = _removed("syn0norm", "get_normed_vectors()")
 
     __repr__ = __str__
 

@@ -751,3 +751,12 @@ def test_a_query_vector_of_another_size_is_named_in_the_error():
                   lambda: kv.get_mean_vector([wrong])):
         with pytest.raises(ValueError, match=rf"vector of shape \(13,\) given, expected \(12,\)"):
             query()
+
+
+def test_gensim_3_attributes_name_their_replacement():
+    kv = random_kv()
+    for name, instead in (("vocab", "key_to_index"), ("index2word", "index_to_key"),
+                          ("syn0", "vectors"), ("syn0norm", "get_normed_vectors")):
+        with pytest.raises(AttributeError, match=rf"KeyedVectors.{name} is gensim 3's.*{instead}"):
+            getattr(kv, name)
+        assert not hasattr(kv, name)

@@ -435,8 +435,16 @@ def _read_binary(path, fin, count, dim, encoding, unicode_errors, check_end=True
             if pos < size and buf[pos] == 0x0A:
                 pos += 1
         if check_end and buf[pos:pos + 64].strip():
-            raise _fail(path, f"{size - pos} bytes follow the {count} vectors of dim {dim} that the "
-                              "header announces: its count or dim is wrong")
+            # another whole record (a key, a space, 4 * dim bytes) is a header that counts
+            # too few, as gensim's total_vec writes it, and gensim reads the first ones;
+            # anything else means the records were misread
+            space = buf.find(b" ", pos, pos + 1024)
+            key = buf[pos:space].lstrip(b"\n") if space > pos else b""
+            if not (key and _is_text(key) and space + 1 + nbytes <= size):
+                raise _fail(path, f"{size - pos} bytes follow the {count} vectors of dim {dim} "
+                                  "that the header announces: its count or dim is wrong")
+            logger.warning("%s: more vectors follow the %d that the header announces; they "
+                           "were not read", path, count)
     return keys, vectors
 
 

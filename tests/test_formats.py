@@ -471,9 +471,26 @@ def test_binary_with_a_wrong_header_dim_is_refused(tmp_path):
     path = tmp_path / "v.bin"
     write_word2vec(path, keys, vectors, binary=True)
     data = path.read_bytes()
-    path.write_bytes(b"10 8" + data[data.index(b"\n"):])  # header count too small: data left over
-    with pytest.raises(VectorsFormatError, match="follow the 10 vectors of dim 8"):
+    path.write_bytes(b"20 6" + data[data.index(b"\n"):])  # a wrong dim: records misread
+    with pytest.raises(VectorsFormatError, match="follow the 20 vectors of dim 6 that the header "
+                                                 "announces: its count or dim is wrong"):
         read_word2vec(path, binary=True)
+    path.write_bytes(b"20 8" + data[data.index(b"\n"):] + b"\x00\x01junk")
+    with pytest.raises(VectorsFormatError, match="follow the 20 vectors of dim 8"):
+        read_word2vec(path, binary=True)
+
+
+def test_binary_with_a_header_counting_too_few_reads_them_with_a_warning(tmp_path, caplog):
+    # as gensim reads it (its save_word2vec_format(total_vec=...) writes such files), and as
+    # a text file with more lines is read
+    keys, vectors = sample(n=20, dim=8)
+    path = tmp_path / "v.bin"
+    write_word2vec(path, keys, vectors, binary=True)
+    data = path.read_bytes()
+    path.write_bytes(b"10 8" + data[data.index(b"\n"):])
+    got_keys, got = read_word2vec(path, binary=True)
+    assert got_keys == keys[:10] and np.array_equal(got, vectors[:10])
+    assert "more vectors follow the 10 that the header announces" in caplog.text
     assert len(read_word2vec(path, binary=True, limit=5)[0]) == 5  # a limit reads only the start
 
 

@@ -35,6 +35,7 @@ import numpy as np
 # atomic_write is used here. All three are also re-exported: they lived here before
 # fastw2v.atomic existed, and fastw2v.cli_train still imports the first two from here.
 from .atomic import OutputPathError, atomic_write, resolve_output
+from .vecmath import all_finite
 
 __all__ = [
     "VectorsFormatError", "KeyDecodeError", "write_word2vec", "read_word2vec", "detect_binary",
@@ -156,7 +157,7 @@ def write_word2vec(path, keys, vectors, binary=False, write_header=True, order=N
     n, dim = vectors.shape
     keys = [prefix + key if isinstance(key, str) else key for key in keys]
     _check_keys(keys, n)
-    if not np.isfinite(vectors.sum(dtype=np.float64)):  # read_word2vec would refuse the file
+    if not all_finite(vectors):  # read_word2vec would refuse the file
         raise ValueError("vectors hold inf or NaN: nothing written")
     if order is not None:
         order = np.asarray(order, dtype=np.int64)
@@ -541,10 +542,9 @@ def _check_finite(path, vectors, first_line, binary, datatype=None):
     ``datatype``, ``vectors`` were converted to it from finite values, so a
     non-finite one overflowed the type.
     """
-    finite = np.isfinite(vectors)
-    if finite.all():
+    if all_finite(vectors):
         return
-    i = int(np.flatnonzero(~finite.all(axis=1))[0])
+    i = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
     where = f"vector {i + 1}" if binary else f"line {first_line + i}"
     if datatype is not None:
         raise _fail(path, f"{where}: a value exceeds the range of {np.dtype(datatype).name}")

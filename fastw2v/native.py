@@ -21,6 +21,7 @@ import numpy as np
 
 from .atomic import atomic_directory, atomic_write
 from .formats import _fail  # VectorsFormatError('<file>: <problem>'), as the word2vec readers raise
+from .vecmath import all_finite
 
 #: Name and version written into ``meta.json``.
 NATIVE_FORMAT = "fastw2v-keyedvectors"
@@ -84,7 +85,7 @@ def save_native(path, keys, vectors, counts=None, dtype=None):
     if vectors.ndim != 2 or vectors.shape[0] != len(keys):
         raise ValueError(f"vectors of shape {vectors.shape} do not match {len(keys)} keys")
     _check_native_keys(keys)
-    if not np.isfinite(vectors.sum(dtype=np.float64)):  # load() would refuse them
+    if not all_finite(vectors):  # load() would refuse them
         raise ValueError("vectors hold inf or NaN: not saved")
     if dtype is not None:
         dtype = np.dtype(dtype)
@@ -159,7 +160,7 @@ def load_native(path, mmap=True):
         raise _fail(vec_path, f"holds {vectors.dtype.name} {vectors.shape}, "
                               f"meta.json says {meta['dtype']} {expected}")
     # (a memory map is left unread: checking it would read the whole file)
-    if mode is None and not np.isfinite(vectors.sum(dtype=np.float64)):
+    if mode is None and not all_finite(vectors):
         raise _fail(vec_path, "holds inf or NaN")
     vocab_path = os.path.join(path, _VOCAB_FILE)
     with open(vocab_path, "rb") as fin:

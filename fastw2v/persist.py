@@ -32,6 +32,7 @@ import numpy as np
 
 from . import native
 from .atomic import OutputPathError, atomic_write
+from .vecmath import all_finite
 
 MODEL_FORMAT = "fastw2v-model"
 MODEL_VERSION = 1
@@ -191,10 +192,9 @@ def load_model(path, mmap=None):
         syn0 = _materialise(syn0, mmap)
         outputs = {name: _materialise(matrix, mmap) for name, matrix in outputs.items()}
         # training refuses to write a diverged model, so inf or NaN here is damage;
-        # left in, a resumed run would report it as divergence (a float64 sum
-        # propagates them, with no temporary the matrix's size)
+        # left in, a resumed run would report it as divergence
         for name, matrix in (("syn0", syn0), *outputs.items()):
-            if not np.isfinite(matrix.sum(dtype=np.float64)):
+            if not all_finite(matrix):
                 raise ModelFormatError(f"{path}: damaged model: {name} holds inf or NaN")
     return meta, keys, syn0, outputs, counts
 

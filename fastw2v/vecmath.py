@@ -20,6 +20,16 @@ def unitvec(vec):
     return vec
 
 
+def all_finite(array):
+    """True if `array` holds no inf or NaN.
+
+    Their float64 sum is finite exactly then (inf and NaN propagate, and float32
+    or float16 values cannot add up to a float64 overflow), and it needs no
+    temporary the size of `array`, as ``np.isfinite(array).all()`` would.
+    """
+    return bool(np.isfinite(np.sum(array, dtype=np.float64)))
+
+
 def cosine(vec1, vec2):
     """Cosine of two vectors, computed in float64 and rounded to float32; 0 for a zero vector.
 

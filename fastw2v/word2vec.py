@@ -24,6 +24,7 @@ from .replicas import (HOT_NODES, MERGE_TOKENS, extended, hot_nodes, hot_rows, m
                        with_room)
 from .sampling import UnigramTable, keep_probabilities, learning_rate
 from .sources import corpus_paths, is_file_spec
+from .vecmath import all_finite
 from .vocab import build_corpus
 
 logger = logging.getLogger("fastw2v")
@@ -358,13 +359,13 @@ class KernelCall:
         return float(out.loss.sum()), int(out.examples.sum()), int(out.kept.sum())
 
     def finite(self):
-        """True if no matrix holds an inf or NaN (float64 sums propagate them, no temporary).
+        """True if no matrix holds an inf or NaN.
 
         The model's rows only: the threads' copies after them are stale
         between calls (and unset before the first).
         """
         matrices = (self.syn0, self.syn1neg, self.weights.nodes)
-        return all(np.isfinite(m.sum(dtype=np.float64)) for m in matrices if m is not None)
+        return all(all_finite(m) for m in matrices if m is not None)
 
 
 @dataclass
@@ -983,7 +984,7 @@ class Word2Vec:
                              ("syn1", self.syn1)):
             # a diverged run (TrainingDiverged) leaves them so; saved, they would replace
             # a good model with one that load() refuses as damaged
-            if matrix is not None and not np.isfinite(matrix.sum(dtype=np.float64)):
+            if matrix is not None and not all_finite(matrix):
                 raise ValueError(f"{name} hold inf or NaN (training diverged): not saved, "
                                  f"{os.fspath(path)} is left as it was")
         meta = {"config": dataclasses.asdict(self.config),

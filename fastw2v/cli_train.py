@@ -64,7 +64,8 @@ MAX_LOCAL_WORKERS_PER_CPU = 8
               help="Hierarchical softmax (with --negative 0 alone, as word2vec.c's -hs 1 "
                    "-negative 0; else with negative sampling, the gradients summed).")
 @click.option("--sample", type=float, default=default("sample"), show_default=True,
-              help="Subsampling threshold for frequent words (0 disables).")
+              help="Subsampling threshold for frequent words (0 disables; 1 or more is a "
+                   "count, as in gensim).")
 @click.option("--min-count", type=int, default=default("min_count"), show_default=True,
               help="Ignore words seen fewer times.")
 @click.option("--max-final-vocab", type=int, default=None,

@@ -133,6 +133,8 @@ class KeyedVectors(VectorFiles, VectorStore):
     def __str__(self):
         return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"
 
+    __repr__ = __str__
+
     # gensim 3's names, gone in gensim 4 (and never in fastw2v): say what replaced them
     vocab = _removed("vocab", "key_to_index (key -> row), index_to_key (row -> key) and "
                               "get_vecattr(key, 'count')")
@@ -140,8 +142,6 @@ class KeyedVectors(VectorFiles, VectorStore):
     index2entity = _removed("index2entity", "index_to_key")
     syn0 = _removed("syn0", "vectors")
     syn0norm = _removed("syn0norm", "get_normed_vectors()")
-
-    __repr__ = __str__
 
     # ------------------------------------------------------------------ vectors
 

@@ -122,8 +122,11 @@ def build_tree(counts):
     [1, 2, 3, 3]
     """
     counts = np.asarray(counts, dtype=np.int64)
-    if counts.ndim != 1 or counts.shape[0] < 2:
-        raise ValueError(f"a Huffman tree needs at least 2 words, not {counts.shape}")
+    if counts.ndim != 1:
+        raise ValueError(f"counts must be 1-D, not of shape {counts.shape}")
+    if counts.shape[0] < 2:  # a tree of one word has no inner node to train
+        raise ValueError(f"hierarchical softmax needs a vocabulary of at least 2 words, "
+                         f"not {counts.shape[0]}")
     # ascending by count, and among equal counts the higher id first: the
     # order in which word2vec.c, walking its count-sorted vocabulary from the
     # end, takes the leaves

@@ -52,5 +52,7 @@ def test_two_words_and_too_few():
     tree = build_tree([3, 1])
     assert tree.lengths.tolist() == [1, 1] and tree.points[:, 0].tolist() == [0, 0]
     assert sorted(tree.codes[:, 0].tolist()) == [0, 1]
-    with pytest.raises(ValueError, match="at least 2 words"):
+    with pytest.raises(ValueError, match="needs a vocabulary of at least 2 words, not 1$"):
         build_tree([5])
+    with pytest.raises(ValueError, match=r"counts must be 1-D, not of shape \(2, 2\)"):
+        build_tree([[1, 2], [3, 4]])

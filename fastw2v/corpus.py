@@ -32,7 +32,8 @@ from typing import Callable
 
 import numpy as np
 
-from .sources import DECOMPRESSION_ERRORS, CorpusError, CorpusStream, corpus_name, corpus_paths
+from .sources import (DECOMPRESSION_ERRORS, CorpusError, CorpusStream, EmptyCorpusError,
+                      corpus_name, corpus_paths)
 from .tokenizer import ByteVocab
 
 __all__ = ["CorpusError", "ScannedCorpus", "scan_corpus", "scan_sentences"]
@@ -445,7 +446,7 @@ def scan_corpus(spec, progress=None, chunk_bytes=CHUNK_BYTES, threads=1):
         for stream in streams:
             stream.close()
     if n_tokens.sum() == 0:
-        raise CorpusError(f"{corpus_name(spec)}: the corpus is empty (no tokens)")
+        raise EmptyCorpusError(f"{corpus_name(spec)}: the corpus is empty (no tokens)")
     counts = vocab.counts.copy()
     if vocab.utf8_clean():
         return ScannedCorpus(buffer, starts, n_tokens, remaps, lengths, counts, vocab.decode)

@@ -166,14 +166,19 @@ class DistributedReport:
 def _scan_shard(run, shard, files, threads):
     """Worker: read a shard's files once; keep them; return their words and counts.
 
-    A corpus error (an empty or unreadable file) is returned, not raised:
-    raised, Dask's worker would log it with a traceback before the driver
-    reports it in one line.
+    A corpus error (an unreadable file) is returned, not raised: raised,
+    Dask's worker would log it with a traceback before the driver reports it
+    in one line. A shard of no tokens (empty files, as the ``_SUCCESS`` file
+    of a Spark or Hadoop job) returns None: it adds nothing, as empty files
+    add nothing to a local run.
     """
     from .corpus import CorpusError, scan_corpus
+    from .sources import EmptyCorpusError
 
     try:
         scanned = scan_corpus(files, threads=threads)
+    except EmptyCorpusError:
+        return None
     except CorpusError as exc:
         return exc
     _SHARDS[run, shard] = {"scanned": scanned, "files": files}
@@ -436,20 +441,29 @@ def train(client, paths, round_words=ROUND_WORDS, rule="align", overlap=True, ha
         settings["threads"] = max(1, min(nthreads.values()))
     model = Word2Vec(**settings)
     cfg = model.config
-    shards = deal(files, workers)
     run = uuid.uuid4().hex
-    report = DistributedReport(workers=len(workers), shards=len(shards))
-    home = {s: workers[s % len(workers)] for s in range(len(shards))}
     t_start = time.perf_counter()
     try:
-        # 1. vocabulary: every shard read once where it will train
-        counted = client.gather([
-            client.submit(_scan_shard, run, s, shards[s], cfg.threads, workers=[home[s]],
-                          pure=False, key=f"fastw2v-scan-{run}-{s}")
-            for s in range(len(shards))])
-        for outcome in counted:
-            if isinstance(outcome, CorpusError):
-                raise outcome
+        # 1. vocabulary: every shard read once where it will train; a shard of no
+        # tokens trains nothing, so its files are left out and the rest dealt again
+        while True:
+            shards = deal(files, workers)
+            home = {s: workers[s % len(workers)] for s in range(len(shards))}
+            counted = client.gather([
+                client.submit(_scan_shard, run, s, shards[s], cfg.threads, workers=[home[s]],
+                              pure=False, key=f"fastw2v-scan-{run}-{len(files)}-{s}")
+                for s in range(len(shards))])
+            for outcome in counted:
+                if isinstance(outcome, CorpusError):
+                    raise outcome
+            if None not in counted:
+                break
+            files = [f for shard, outcome in zip(shards, counted) if outcome is not None
+                     for f in shard]
+            if not files:
+                raise CorpusError("the corpus is empty (no tokens)")
+            client.run(_forget, run)
+        report = DistributedReport(workers=len(workers), shards=len(shards))
         words, counts = _merge_counts(counted)
         del counted
         vocab, _ = select_vocabulary(words, counts, cfg.min_count, cfg.max_final_vocab)

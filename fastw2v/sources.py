@@ -47,6 +47,10 @@ class CorpusError(ValueError):
     """The corpus cannot be read or holds nothing to train on."""
 
 
+class EmptyCorpusError(CorpusError):
+    """The corpus (or one shard of it, in the cluster mode) holds no tokens."""
+
+
 def _is_path(item):
     return isinstance(item, (str, bytes)) or hasattr(item, "__fspath__")
 

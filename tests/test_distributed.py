@@ -69,6 +69,22 @@ def test_the_vocabulary_is_the_one_a_local_run_builds(processes, planted):
     assert model.distributed.workers == 2 and model.distributed.shards == 2
 
 
+def test_shards_of_no_tokens_add_nothing_as_empty_files_add_nothing_locally(processes, planted,
+                                                                           tmp_path):
+    # a Spark job's empty _SUCCESS file, dealt a shard of its own, ended the run
+    folder, _ = planted
+    (tmp_path / "_SUCCESS").write_text("")  # sorts first: the first of two shards
+    (tmp_path / "part-00000").write_bytes(b"".join((folder / part).read_bytes()
+                                                   for part in sorted(os.listdir(folder))))
+    assert [len(shard) for shard in fd.deal(sorted(tmp_path.iterdir()), ["w1", "w2"])] == [1, 1]
+    local = Word2Vec(**{**SETTINGS, "epochs": 1}, threads=1)
+    local.build_vocab(corpus_file=tmp_path)
+    model = fd.train(processes, tmp_path, round_words=5000, **{**SETTINGS, "epochs": 1})
+    assert model.wv.index_to_key == local.wv.index_to_key
+    assert np.array_equal(model.vocab.counts, local.vocab.counts)
+    assert model.distributed.shards == 1
+
+
 @pytest.mark.parametrize("rule,overlap,half,turns",
                          [(rule, True, True, {}) for rule in fd.RULES]
                          + [("hot", False, False, {}),

@@ -462,6 +462,10 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
             cluster, client = None, Client(scheduler, timeout="30s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise click.ClickException(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - whatever Dask makes of a peer that is no scheduler
+        # (an HTTP server's reply read as a message header asked for exabytes)
+        raise click.ClickException(f"cannot reach the Dask scheduler {scheduler}: what answers "
+                                   f"there is not a Dask scheduler ({type(exc).__name__})") from None
     settings = dataclasses.asdict(config)
     if threads is None:  # each worker's own thread count
         settings.pop("threads")

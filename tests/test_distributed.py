@@ -492,3 +492,36 @@ def test_an_empty_shard_is_one_line_of_error_not_a_worker_traceback(tmp_path):
     assert result.returncode == 1
     assert "the corpus is empty" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "v.txt").exists()
+
+
+def test_a_scheduler_address_where_something_else_answers_is_one_line_of_error(tmp_path):
+    # an HTTP server's reply, read as a Dask message header, asked NumPy for exabytes
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer_in_http():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n" * 10)
+                time.sleep(0.5)
+
+    threading.Thread(target=answer_in_http, daemon=True).start()
+    corpus = write_corpus(tmp_path / "c.txt", topic_corpus(n_sentences=50)[0])
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "fastw2v", "train", str(corpus), "-o", str(tmp_path / "v.bin"),
+             "--scheduler", f"tcp://127.0.0.1:{port}", "-q"],
+            capture_output=True, text=True, timeout=120)
+    finally:
+        server.close()
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()  # (what Dask raises varies with its version)
+    assert len(lines) == 1 and lines[0].startswith(
+        f"Error: cannot reach the Dask scheduler tcp://127.0.0.1:{port}: "), result.stderr
+    assert not (tmp_path / "v.bin").exists()

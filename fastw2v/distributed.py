@@ -63,6 +63,7 @@ import logging
 import os
 import time
 import uuid
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -602,7 +603,15 @@ class _Rounds:
                 self._lost(s, k, f"shard {s} failed ({future.exception()!r}); "
                                  "the round went on without it")
                 continue
-            outcome = future.result()
+            try:
+                outcome = future.result()
+            except CancelledError:
+                # cancelled by Dask itself after the checks above: the scheduler
+                # forgot the task of a worker that died (a traceback ended the run)
+                self._lost(s, k, f"shard {s}'s round was cancelled with its worker; the shard "
+                                 "was rebuilt from its files and the current model, its round "
+                                 "skipped")
+                continue
             if outcome is None:
                 if (s, k) not in self.queued:  # not a round queued before its shard's rebuild
                     self._lost(s, k, f"shard {s} was lost with its worker; rebuilt from its "

@@ -379,6 +379,28 @@ def test_a_failing_shard_does_not_end_the_run(threads, planted, monkeypatch):
     assert model.distributed.rounds == len(ROUND_CALLS) // 2
 
 
+def test_a_round_dask_cancels_itself_is_a_lost_round_not_a_traceback(threads, planted,
+                                                                    monkeypatch):
+    # Found killing a worker process mid-run: between the driver's checks and result(),
+    # the scheduler forgot the dead worker's task, and FutureCancelledError ended the run.
+    folder, groups = planted
+    real = distributed.Future.result
+    calls = []
+
+    def result(future, *args, **kwargs):
+        calls.append(future.key)
+        if len(calls) == 7:  # a round's outcome, well into the run
+            raise distributed.client.FutureCancelledError(future.key, reason="already forgotten")
+        return real(future, *args, **kwargs)
+
+    monkeypatch.setattr(distributed.Future, "result", result)
+    model = fd.train(threads, folder, round_words=5000, **SETTINGS)
+    failures = model.distributed.failures
+    assert len(failures) == 1 and "was cancelled with its worker" in failures[0], failures
+    assert neighbour_purity(model.wv.vectors, model.wv.index_to_key, groups) >= 0.9
+    assert model.state.epochs_trained == SETTINGS["epochs"]
+
+
 def test_a_worker_that_leaves_hands_its_shard_to_another(threads, planted):
     """A worker retired mid-run: its queued round is dropped and its shard moves."""
     folder, groups = planted

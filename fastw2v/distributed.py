@@ -434,6 +434,11 @@ def train(client, paths, round_words=ROUND_WORDS, rule="align", overlap=True, ha
     if "-" in files:
         raise CorpusError("standard input cannot be read by cluster workers; give files")
     files = [os.path.abspath(f) for f in files]
+    status = getattr(client, "status", None)
+    if not callable(getattr(client, "nthreads", None)) or status != "running":
+        raise TypeError(f"client must be an open dask.distributed.Client, not "
+                        f"{status or type(client).__name__} "
+                        f"{client!r:.60}")
     nthreads = client.nthreads()
     if not nthreads:
         raise RuntimeError("the Dask cluster has no workers")

@@ -420,6 +420,19 @@ def test_a_worker_that_leaves_hands_its_shard_to_another(threads, planted):
     assert model.state.epochs_trained == SETTINGS["epochs"]
 
 
+def test_anything_but_an_open_client_is_refused_in_words(planted):
+    # AttributeError: 'NoneType' object has no attribute 'ncores' (a closed client), or
+    # 'str' object has no attribute 'nthreads' (an address given for the client)
+    folder, _ = planted
+    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        client = distributed.Client(cluster)
+        client.close()
+        for wrong, shown in ((client, "closed"), ("tcp://127.0.0.1:8786", "str"), (None, "NoneType")):
+            with pytest.raises(TypeError, match=f"client must be an open dask.distributed.Client, "
+                                                f"not {shown}"):
+                fd.train(wrong, folder, **SETTINGS)
+
+
 def test_standard_input_is_refused(threads, planted):
     from fastw2v.corpus import CorpusError
 

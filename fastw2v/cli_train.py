@@ -454,8 +454,10 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
             # (a worker's heartbeat failing as the cluster shuts down, with its
             # traceback) are silenced: this command reports the run and its failures
             with sigint_ignored_by_children():
+                # (":0", a free port: None still asks for 8787, and a notebook's own
+                # cluster holding it made Dask print a warning with its file path)
                 cluster = LocalCluster(n_workers=local_workers, threads_per_worker=threads or 1,
-                                       processes=True, dashboard_address=None,
+                                       processes=True, dashboard_address=":0",
                                        silence_logs=logging.CRITICAL)
             client = Client(cluster)
         else:

@@ -560,3 +560,26 @@ def test_a_scheduler_address_where_something_else_answers_is_one_line_of_error(t
     assert len(lines) == 1 and lines[0].startswith(
         f"Error: cannot reach the Dask scheduler tcp://127.0.0.1:{port}: "), result.stderr
     assert not (tmp_path / "v.bin").exists()
+
+
+def test_a_local_cluster_takes_a_free_dashboard_port_without_a_warning(tmp_path, planted):
+    # with 8787 taken (a notebook's own Dask cluster), Dask warned with its file path
+    import socket
+    import warnings
+
+    folder, _ = planted
+    holder = socket.socket()
+    try:
+        holder.bind(("0.0.0.0", 8787))
+        holder.listen(1)
+    except OSError:
+        pass  # taken already: the case itself
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run("train", folder, "-o", tmp_path / "v.txt", "--local-workers", 2,
+                         "--threads", 1, "--min-count", 1, "--epochs", 1, "-q")
+    finally:
+        holder.close()
+    assert result.exit_code == 0, result.output
+    assert not [w for w in caught if "8787" in str(w.message)], [str(w.message) for w in caught]

@@ -259,6 +259,39 @@ def _recorded_files(model):
     return (model.state.corpus or {}).get("files") or []
 
 
+#: How long ``--scheduler`` waits for a Dask scheduler to answer.
+CONNECT_SECONDS = 30
+
+
+def _connect(client_class, address, seconds):
+    """A Dask client of the scheduler at ``address``, or TimeoutError after ``seconds``.
+
+    Dask's own ``timeout`` bounds the TCP connection, not the handshake after
+    it: a port that accepts and never answers (the dashboard's, 8787, given
+    for the scheduler's, 8786) held the command for as long as the peer kept
+    the connection open. The client is made in a thread waited for with a
+    deadline; one left waiting is a daemon, and ends with the connection.
+    """
+    import threading
+
+    made = {}
+
+    def connect():
+        try:
+            made["client"] = client_class(address, timeout=f"{seconds}s")
+        except Exception as exc:  # noqa: BLE001 - handed to the caller as it is
+            made["error"] = exc
+
+    thread = threading.Thread(target=connect, name="fastw2v-connect", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer as a Dask scheduler within {seconds} s")
+    if "error" in made:
+        raise made["error"]
+    return made["client"]
+
+
 def _check_outputs(output, report, save_to, files):
     """Every path the run will write, checked before it reads or trains anything."""
     from .persist import check_target
@@ -461,7 +494,7 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
                                        silence_logs=logging.CRITICAL)
             client = Client(cluster)
         else:
-            cluster, client = None, Client(scheduler, timeout="30s")
+            cluster, client = None, _connect(Client, scheduler, CONNECT_SECONDS)
     except (OSError, TimeoutError, ValueError) as exc:
         raise click.ClickException(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - whatever Dask makes of a peer that is no scheduler

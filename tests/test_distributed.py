@@ -583,3 +583,51 @@ def test_a_local_cluster_takes_a_free_dashboard_port_without_a_warning(tmp_path,
         holder.close()
     assert result.exit_code == 0, result.output
     assert not [w for w in caught if "8787" in str(w.message)], [str(w.message) for w in caught]
+
+
+def test_a_scheduler_port_that_never_answers_is_given_up_on(tmp_path, monkeypatch):
+    # the dashboard's port given for the scheduler's: it accepts and never answers, and
+    # the command waited for as long as the peer kept the connection open
+    import socket
+
+    import fastw2v.cli_train
+
+    monkeypatch.setattr(fastw2v.cli_train, "CONNECT_SECONDS", 2)
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    held = []
+
+    def accept_and_wait():
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept_and_wait, daemon=True).start()
+    corpus = write_corpus(tmp_path / "c.txt", topic_corpus(n_sentences=50)[0])
+    t0 = time.monotonic()
+    try:
+        result = run("train", corpus, "-o", tmp_path / "v.bin", "--scheduler",
+                     f"tcp://127.0.0.1:{port}", "-q")
+    finally:
+        for conn in held:
+            conn.close()
+        server.close()
+    assert time.monotonic() - t0 < 30
+    assert_clean_error(result, "no answer as a Dask scheduler within 2 s")
+    assert not (tmp_path / "v.bin").exists()
+
+
+def test_the_command_line_trains_on_a_running_scheduler(processes, tmp_path, planted):
+    folder, groups = planted
+    out = tmp_path / "v.txt"
+    result = run("train", folder, "-o", out, "--scheduler", processes.scheduler.address,
+                 "--threads", 1, "--round-words", 5000, "--dim", 32, "--min-count", 1,
+                 "--epochs", 8)
+    assert result.exit_code == 0, result.output
+    assert "cluster: 2 workers" in result.output
+    from fastw2v import KeyedVectors
+
+    kv = KeyedVectors.load_word2vec_format(out)
+    assert neighbour_purity(kv.vectors, kv.index_to_key, groups) >= 0.9

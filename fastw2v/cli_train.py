@@ -263,35 +263,6 @@ def _recorded_files(model):
 CONNECT_SECONDS = 30
 
 
-def _connect(client_class, address, seconds):
-    """A Dask client of the scheduler at ``address``, or TimeoutError after ``seconds``.
-
-    Dask's own ``timeout`` bounds the TCP connection, not the handshake after
-    it: a port that accepts and never answers (the dashboard's, 8787, given
-    for the scheduler's, 8786) held the command for as long as the peer kept
-    the connection open. The client is made in a thread waited for with a
-    deadline; one left waiting is a daemon, and ends with the connection.
-    """
-    import threading
-
-    made = {}
-
-    def connect():
-        try:
-            made["client"] = client_class(address, timeout=f"{seconds}s")
-        except Exception as exc:  # noqa: BLE001 - handed to the caller as it is
-            made["error"] = exc
-
-    thread = threading.Thread(target=connect, name="fastw2v-connect", daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        raise TimeoutError(f"no answer as a Dask scheduler within {seconds} s")
-    if "error" in made:
-        raise made["error"]
-    return made["client"]
-
-
 def _check_outputs(output, report, save_to, files):
     """Every path the run will write, checked before it reads or trains anything."""
     from .persist import check_target
@@ -476,7 +447,7 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
     try:
         from dask.distributed import Client, LocalCluster
 
-        from .distributed import ROUND_WORDS, train as cluster_train
+        from .distributed import ROUND_WORDS, ClusterError, call_within, train as cluster_train
     except ImportError:
         raise click.ClickException('the cluster mode needs Dask: pip install "fastw2v[dask]"') from None
     printer = ProgressPrinter(quiet=quiet)
@@ -494,7 +465,11 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
                                        silence_logs=logging.CRITICAL)
             client = Client(cluster)
         else:
-            cluster, client = None, _connect(Client, scheduler, CONNECT_SECONDS)
+            # Dask's timeout bounds the connection, not the handshake after it: a port
+            # that accepts and never answers (the dashboard's, 8787, given for the
+            # scheduler's) held the command as long as the peer held the connection
+            client = call_within(CONNECT_SECONDS, Client, scheduler, timeout=f"{CONNECT_SECONDS}s")
+            cluster = None
     except (OSError, TimeoutError, ValueError) as exc:
         raise click.ClickException(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - whatever Dask makes of a peer that is no scheduler
@@ -524,7 +499,7 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
                          f"{shown.communication_share:.0%} of the time outside the kernels"
                          + (f", {len(shown.failures)} failed shard rounds" if shown.failures else ""))
             _finish(printer, model, model.result, total, output, None, stop.status)
-    except (TrainingDiverged, CorpusError, ConfigError) as exc:
+    except (TrainingDiverged, CorpusError, ConfigError, ClusterError) as exc:
         raise click.ClickException(f"{exc}; nothing written") from None
     except KeyboardInterrupt as exc:
         printer.line("aborted: nothing written", force=True)

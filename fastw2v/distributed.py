@@ -111,8 +111,18 @@ COLD_ROUNDS = 16
 #: The combine rules (:func:`fastw2v.replicas.combine`).
 RULES = COMBINE_RULES
 
+class ClusterError(RuntimeError):
+    """The cluster cannot go on: no workers left, or the model cannot reach them."""
+
+
 #: Seconds between two checks, while a round runs, that its workers are still there.
 HEARTBEAT = 1.0
+
+#: Seconds one try of sending a combined round to every worker may take, and
+#: how many tries (:func:`_broadcast`): generous, as a round of a large model
+#: is tens of megabytes a worker; a try only runs out when a worker is gone.
+BROADCAST_SECONDS = 30.0
+BROADCAST_TRIES = 5
 
 # Worker-side state: each shard's corpus, model replica and kernel, by (run, shard).
 # A module global, so that it outlives the tasks on the worker process.
@@ -441,7 +451,7 @@ def train(client, paths, round_words=ROUND_WORDS, rule="align", overlap=True, ha
                         f"{client!r:.60}")
     nthreads = client.nthreads()
     if not nthreads:
-        raise RuntimeError("the Dask cluster has no workers")
+        raise ClusterError("the Dask cluster has no workers")
     workers = sorted(nthreads)
     if settings.get("threads") is None and settings.get("workers") is None:
         settings["threads"] = max(1, min(nthreads.values()))
@@ -686,7 +696,7 @@ class _Rounds:
         """
         live = sorted(self.client.nthreads())
         if not live:
-            raise RuntimeError("every worker of the Dask cluster is gone")
+            raise ClusterError("every worker of the Dask cluster is gone")
         if self.home[s] not in live:
             self.home[s] = live[s % len(live)]
             for _, futures in self.in_flight:
@@ -733,9 +743,54 @@ def _setup(client, run, shards, home, setup, matrices):
         for s in range(len(shards))])
 
 
+def call_within(seconds, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, or TimeoutError once it has run ``seconds`` without returning.
+
+    For calls into Dask that its own timeouts do not bound (a scatter to a
+    worker that died, the handshake with a port that never answers): the
+    call runs in a daemon thread, waited for with a deadline; one that never
+    returns is left there, waiting on a connection that is gone.
+    """
+    import threading
+
+    done = {}
+
+    def call():
+        try:
+            done["value"] = fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - raised again in the caller's thread
+            done["error"] = exc
+
+    thread = threading.Thread(target=call, name=f"fastw2v-{fn.__name__}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if "error" in done:
+        raise done["error"]
+    if "value" not in done:
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    return done["value"]
+
+
 def _broadcast(client, data):
-    """``data`` on every worker once, as one future (not hashed: it is large and new)."""
-    return client.scatter([data], broadcast=True, hash=False)[0]
+    """``data`` on every worker once, as one future (not hashed: it is large and new).
+
+    A worker that died stays in the cluster's list for a while, and a scatter
+    that counted it waited for it for ever, its ``timeout`` bounding only the
+    wait for workers (a worker killed mid-run hung the run here, 1 try in 3).
+    So each try goes to the workers alive then and is bounded by
+    :data:`BROADCAST_SECONDS` (:func:`call_within`); one that runs out is made
+    again, up to :data:`BROADCAST_TRIES` times.
+    """
+    for _ in range(BROADCAST_TRIES):
+        try:
+            return call_within(BROADCAST_SECONDS, client.scatter, [data],
+                               workers=sorted(client.nthreads()), broadcast=True, hash=False)[0]
+        except (TimeoutError, OSError) as exc:  # Dask's CommClosedError is an OSError
+            logger.warning("sending the combined round to the workers failed (%s); sending it "
+                           "again to the workers alive now", exc)
+    raise ClusterError(f"could not send the combined round to the Dask workers in "
+                       f"{BROADCAST_TRIES} tries of {BROADCAST_SECONDS:g} s (a worker gone, and "
+                       "still counted by the scheduler?)")
 
 
 def _nbytes(message):

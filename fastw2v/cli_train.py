@@ -456,9 +456,9 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
         if local_workers is not None:
             # Ctrl-C stops the driver's rounds, not the workers; Dask's own log lines
             # (a worker's heartbeat failing as the cluster shuts down, with its
-            # traceback) are silenced: this command reports the run and its failures
-            # the LocalCluster's scheduler runs in this process: a scatter abandoned for
-            # a dead worker (fastw2v.distributed._broadcast) ends in its asyncio task,
+            # traceback) are silenced: this command reports the run and its failures.
+            # The LocalCluster's scheduler runs in this process: a send abandoned for
+            # a dead worker (fastw2v.distributed._send) ends in its asyncio task,
             # which asyncio logged with a traceback at exit
             logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             with sigint_ignored_by_children():

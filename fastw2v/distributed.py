@@ -118,11 +118,11 @@ class ClusterError(RuntimeError):
 #: Seconds between two checks, while a round runs, that its workers are still there.
 HEARTBEAT = 1.0
 
-#: Seconds one try of sending a combined round to every worker may take, and
-#: how many tries (:func:`_broadcast`): generous, as a round of a large model
-#: is tens of megabytes a worker; a try only runs out when a worker is gone.
-BROADCAST_SECONDS = 30.0
-BROADCAST_TRIES = 5
+#: Seconds one try of sending a combined round to one worker may take, and
+#: how many tries (:func:`_send`): generous, as a round of a large model is
+#: tens of megabytes a worker; a try only runs out when a worker is gone.
+SEND_SECONDS = 30.0
+SEND_TRIES = 5
 
 # Worker-side state: each shard's corpus, model replica and kernel, by (run, shard).
 # A module global, so that it outlives the tasks on the worker process.
@@ -559,17 +559,36 @@ class _Rounds:
         total = cfg.epochs * self.n_total / n_shards
         # every shard's threads take random streams no other shard or round takes
         first = k * n_shards * cfg.threads
-        combined = None
-        if self.combined is not None:
-            combined = _broadcast(self.client, self.combined)
+        combined = self._send_combined(k)
         scan = {name: exchanged_rows(name, m.shape[0], k, *self.turns)
                 for name, m in self.matrices.items()}
         futures = {s: self.client.submit(
-            _train_round, self.run, s, combined, k, r / per_epoch, (r + 1) / per_epoch,
+            _train_round, self.run, s, combined.get(self.home[s]), k, r / per_epoch,
+            (r + 1) / per_epoch,
             done, float(total), cfg.start_alpha, cfg.end_alpha(), first + s * cfg.threads,
             self.half, scan, workers=[self.home[s]], allow_other_workers=False,
             retries=self.retries, pure=False) for s in range(n_shards)}
         self.in_flight.append((k, futures))
+
+    def _send_combined(self, k):
+        """The newest combined round on every shard's worker: ``{worker: future}``.
+
+        A shard whose worker left before it got the round is set up again
+        on a live worker (:meth:`_lost`), which is then sent the round.
+        """
+        if self.combined is None:
+            return {}
+        sent = {}
+        while True:
+            homes = sorted(set(self.home.values()) - set(sent))
+            if not homes:
+                return sent
+            sent.update(_send(self.client, self.combined, homes))
+            for s in range(len(self.shards)):
+                if self.home[s] not in sent:
+                    self._lost(s, k, f"shard {s}'s worker left before this round was sent to "
+                                     "it; the shard was rebuilt on another from its files and "
+                                     "the current model")
 
     def flush(self):
         """Collect and combine what the workers hold back after the last round.
@@ -736,9 +755,11 @@ def _matrices(model):
 
 def _setup(client, run, shards, home, setup, matrices):
     """Every shard encoded and given a replica on its worker; returns (kept, raw) tokens per shard."""
-    model_future = _broadcast(client, matrices)
+    sent = _send(client, matrices, sorted(set(home.values())))
+    if len(sent) < len(set(home.values())):
+        raise ClusterError("a Dask worker left while the model was being set up")
     return client.gather([
-        client.submit(_setup_shard, run, s, shards[s], matrices=model_future,
+        client.submit(_setup_shard, run, s, shards[s], matrices=sent[home[s]],
                       workers=[home[s]], pure=False, **setup)
         for s in range(len(shards))])
 
@@ -771,26 +792,42 @@ def call_within(seconds, fn, *args, **kwargs):
     return done["value"]
 
 
-def _broadcast(client, data):
-    """``data`` on every worker once, as one future (not hashed: it is large and new).
+def _send(client, data, workers):
+    """``data`` on each of ``workers``, as ``{worker: future}`` (not hashed: it is large and new).
 
-    A worker that died stays in the cluster's list for a while, and a scatter
-    that counted it waited for it for ever, its ``timeout`` bounding only the
-    wait for workers (a worker killed mid-run hung the run here, 1 try in 3).
-    So each try goes to the workers alive then and is bounded by
-    :data:`BROADCAST_SECONDS` (:func:`call_within`); one that runs out is made
-    again, up to :data:`BROADCAST_TRIES` times.
+    Each worker's copy is a scatter to that worker alone, not Dask's
+    ``broadcast=True``: a broadcast copies the data from worker to worker
+    until every listed worker holds it, and the scheduler's loop doing that
+    never ends when one of them dies meanwhile (a worker killed mid-run hung
+    the run there, and the scheduler's list, read just before, can name a
+    worker already gone: a KeyError from the scheduler). A try is bounded by
+    :data:`SEND_SECONDS` (:func:`call_within`); a worker that fails is tried
+    again while the cluster still lists it, up to :data:`SEND_TRIES` times.
+    A worker that leaves the cluster is left out of the answer: the caller
+    moves its shards. Raises :class:`ClusterError` when one still listed
+    cannot be reached.
     """
-    for _ in range(BROADCAST_TRIES):
-        try:
-            return call_within(BROADCAST_SECONDS, client.scatter, [data],
-                               workers=sorted(client.nthreads()), broadcast=True, hash=False)[0]
-        except (TimeoutError, OSError) as exc:  # Dask's CommClosedError is an OSError
-            logger.warning("sending the combined round to the workers failed (%s); sending it "
-                           "again to the workers alive now", exc)
+    sent, failure = {}, None
+    for _ in range(SEND_TRIES):
+        for worker in workers:
+            if worker in sent:
+                continue
+            try:
+                sent[worker] = call_within(SEND_SECONDS, client.scatter, [data],
+                                           workers=[worker], hash=False)[0]
+            except (TimeoutError, OSError, KeyError) as exc:
+                # Dask's CommClosedError is an OSError; KeyError: the scheduler no
+                # longer knows the worker
+                failure = exc
+                logger.warning("sending the combined round to %s failed (%s: %s)", worker,
+                               type(exc).__name__, exc)
+        live = set(client.nthreads())
+        workers = [w for w in workers if w in live]
+        if all(w in sent for w in workers):
+            return {w: f for w, f in sent.items() if w in live}
     raise ClusterError(f"could not send the combined round to the Dask workers in "
-                       f"{BROADCAST_TRIES} tries of {BROADCAST_SECONDS:g} s (a worker gone, and "
-                       "still counted by the scheduler?)")
+                       f"{SEND_TRIES} tries of {SEND_SECONDS:g} s ({type(failure).__name__}: "
+                       f"{failure})")
 
 
 def _nbytes(message):

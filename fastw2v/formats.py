@@ -27,7 +27,6 @@ import mmap as mmap_module
 import os
 import shutil
 import tempfile
-import zlib
 from numbers import Integral
 
 import numpy as np
@@ -35,6 +34,7 @@ import numpy as np
 # atomic_write is used here. All three are also re-exported: they lived here before
 # fastw2v.atomic existed, and fastw2v.cli_train still imports the first two from here.
 from .atomic import OutputPathError, atomic_write, resolve_output
+from .sources import DECOMPRESSION_ERRORS, compression_of, open_decompressed
 from .vecmath import all_finite
 
 __all__ = [
@@ -254,33 +254,43 @@ def read_vocab_counts(path, encoding="utf-8", unicode_errors="strict"):
 
 # --------------------------------------------------------------------------- word2vec reading
 
-#: The first bytes of every gzip file (RFC 1952).
-_GZIP_MAGIC = b"\x1f\x8b"
-
 
 @contextlib.contextmanager
 def _open_vectors(path):
     """``path`` opened for reading bytes, as a real file (the readers use its size and ``mmap``).
 
-    A gzip file, told by its first bytes rather than its name (fastText
-    publishes its vectors as ``.vec.gz``, which gensim reads), is first
-    decompressed into an anonymous temporary file, gone when it is closed;
-    errors still name ``path``, and their line numbers are the text's.
+    A gzip, bzip2 or xz file, told by its first bytes rather than its name
+    (fastText publishes its vectors as ``.vec.gz``; gensim reads all three), is
+    first decompressed into an anonymous temporary file, gone when it is
+    closed; errors still name ``path``, and their line numbers are the text's.
+    A UTF-8 byte-order mark at the start is skipped.
     """
     with open(path, "rb") as fin:
-        if fin.read(2) != _GZIP_MAGIC:
-            fin.seek(0)
+        compression = compression_of(fin.read(8))
+        if compression is None:
+            _skip_bom(fin)
             yield fin
             return
         fin.seek(0)
         with tempfile.TemporaryFile() as plain:
             try:
-                with gzip.GzipFile(fileobj=fin) as unzipped:
-                    shutil.copyfileobj(unzipped, plain, 1 << 20)
-            except (EOFError, zlib.error, gzip.BadGzipFile) as err:
-                raise _fail(path, f"damaged gzip data ({err or 'truncated'})") from None
-            plain.seek(0)
+                with open_decompressed(fin, compression) as unpacked:
+                    shutil.copyfileobj(unpacked, plain, 1 << 20)
+            except DECOMPRESSION_ERRORS as err:
+                raise _fail(path, f"damaged {compression} data ({err or 'truncated'})") from None
+            _skip_bom(plain)
             yield plain
+
+
+def _skip_bom(fin):
+    """Leave `fin` at its start, or just after a UTF-8 byte-order mark there.
+
+    (Editors on Windows start text with one; it is not part of the header or
+    of the first key. The readers work from ``fin.tell()``, so they skip it.)
+    """
+    fin.seek(0)
+    if fin.read(3) != b"\xef\xbb\xbf":
+        fin.seek(0)
 
 
 def _parse_header(path, line):
@@ -290,6 +300,12 @@ def _parse_header(path, line):
     except ValueError:
         count = dim = -1
     if len(parts) != 2 or count < 0 or dim < 1:
+        if line[:1] == b"\x80" and line[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+            raise _fail(path, "a Python pickle (gensim's .save()?), not a word2vec file: "
+                              "pickles are not read; save it with save_word2vec_format")
+        if not _is_text(line[:60].rstrip(b"\r\n")):
+            raise _fail(path, "not a word2vec file: binary data where the header "
+                              "'<count> <dim>' should be")
         shown = line[:60].decode("utf-8", "replace").strip()
         raise _fail(path, f"not a word2vec file: header must be '<count> <dim>', got {shown!r}")
     return count, dim
@@ -336,25 +352,58 @@ def _first_record_kind(path, head, dim, binary):
     that is text but not a key and `dim` numbers (a key with a space, a header dim that
     disagrees with the rows) is refused rather than read as binary garbage.
     """
-    if _looks_like_text_record(head, dim):
+    text_record = _looks_like_text_record(head, dim)
+    if text_record:
         texty = True
     else:
         space = head.find(b" ")
         texty = _is_text(head[space + 1: space + 1 + 4 * dim] if space >= 0 else head)
     if binary is None:
-        if texty and not _looks_like_text_record(head, dim):
+        if texty and not text_record:
+            if _looks_like_binary_records(head, dim):
+                return True  # a small dim whose raw bytes happen to be printable
             end = head.find(b"\n")
-            fields = len((head if end < 0 else head[:end]).split())
+            fields = (head if end < 0 else head[:end]).split()
+            if len(fields) == dim + 1:
+                raise _fail(path, f"line 2: invalid number in {b' '.join(fields[1:])[:60]!r}")
             raise _fail(path, f"line 2: expected a key and {dim} numbers ({dim + 1} fields, as the "
-                              f"header says), got {fields} fields: a key with a space, or a wrong "
-                              "header")
+                              f"header says), got {len(fields)} fields: a key with a space, or a "
+                              "wrong header")
         return not texty
-    if binary and texty:
+    if binary and text_record:
+        # (only a whole record of a key and dim numbers: with dim 1 or 2, raw float32
+        # bytes are printable often enough, and binary=True is the caller's word)
         raise _fail(path, "line 2 is text: a word2vec text file, not binary; read it with binary=False")
     if not binary and not texty:
         raise _fail(path, "binary data after the header: a binary word2vec file, not text; "
                           "read it with binary=True")
     return binary
+
+
+def _looks_like_binary_records(head, dim, records=8):
+    """True if `head` starts with binary records (up to `records` of them) of plausible vectors.
+
+    Each: a key without whitespace, one space, ``4 * dim`` bytes of finite float32
+    values below 1e4 in size (trained vectors are; text read as float32 is not:
+    ``b"york"`` is 1.2e26), then an optional ``"\\n"``. Decides the files whose
+    first vector's bytes happen to be printable, which a dim of 1 or 2 makes
+    likely enough (1 file in 16 at dim 1).
+    """
+    nbytes, pos = 4 * dim, 0
+    for _ in range(records):
+        if pos >= len(head):
+            return pos > 0
+        space = head.find(b" ", pos)
+        key = head[pos:space]
+        if space <= pos or len(key.split()) != 1 or space + 1 + nbytes > len(head):
+            return False
+        values = np.frombuffer(head, dtype=_BINARY_DTYPE, count=dim, offset=space + 1)
+        if not (np.isfinite(values).all() and np.abs(values).max() < 1e4):
+            return False
+        pos = space + 1 + nbytes
+        if head[pos:pos + 1] == b"\n":
+            pos += 1
+    return True
 
 
 def _read_head(fin, dim):
@@ -519,19 +568,25 @@ def _count_text_records(path, fin, limit):
 
     Reads `fin` from where it is and leaves it there.
     """
-    count, dim = 0, None
+    count, dim, blank = 0, None, None
     start = fin.tell()
-    for line in fin:
+    for line_no, line in enumerate(fin, 1):
         if limit is not None and count >= limit:
             break
         if not line.strip():
-            break
+            blank = blank or line_no
+            continue
+        if blank is not None:
+            # (gensim refuses such a file too; reading up to the blank line lost the rest)
+            raise _fail(path, f"line {blank} is blank, and vectors follow it")
         if dim is None:
             dim = len(line.split()) - 1
             if dim < 1:
-                raise _fail(path, "line 1: expected a key and at least one number")
+                raise _fail(path, f"line {line_no}: expected a key and at least one number")
         count += 1
     fin.seek(start)
+    if dim is None and limit != 0:
+        raise _fail(path, "no vectors: the file is empty")
     return count, (dim or 1)
 
 
@@ -609,11 +664,18 @@ def read_word2vec(path, binary=None, limit=None, unicode_errors="replace",
         or a file of the other kind than `binary` says, a vector holding inf or NaN (or
         a value beyond the range of `datatype`).
     ValueError
-        `limit` is negative or not a whole number.
+        `limit` is negative or not a whole number; `datatype` is not a floating-point type.
     """
     path = os.fspath(path)
     if limit is not None and (not isinstance(limit, Integral) or limit < 0):
         raise ValueError(f"limit must be a whole number of vectors (>= 0) or None, not {limit!r}")
+    try:
+        floating = np.issubdtype(np.dtype(datatype), np.floating)
+    except TypeError:
+        floating = False
+    if not floating:  # an integer type made every value in (-1, 1) a zero vector
+        raise ValueError(f"datatype must be a floating-point type (float16, float32), "
+                         f"not {datatype!r}")
     first_line = 2
     if no_header:
         if binary:

@@ -89,13 +89,16 @@ class VectorFiles:
             ``'replace'`` (the default of :func:`fastw2v.formats.read_word2vec` and of
             the CLI) or ``'ignore'`` to accept such files.
         limit : int, optional
-            Read only the first `limit` vectors.
+            Read only the first `limit` vectors; 0, as None, reads them all (as in
+            gensim, where ``limit=0`` is no limit).
         datatype : numpy dtype
             float32, or float16 to halve memory.
         no_header : bool
             Text without the ``"<count> <dim>"`` line (GloVe).
         """
         _check_fvocab(fvocab)
+        if limit is not None and not isinstance(limit, bool) and limit == 0:
+            limit = None
         counts_by_key = None
         if fvocab is not None:
             counts_by_key = formats.read_vocab_counts(fvocab, encoding=encoding, unicode_errors=unicode_errors)

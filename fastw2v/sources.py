@@ -43,6 +43,16 @@ SNIFF_BYTES = 1 << 16
 DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
+def compression_of(magic):
+    """The compressed format whose leading bytes `magic` starts with ('gzip', 'bz2', 'xz'), or None."""
+    return next((name for sig, name in _COMPRESSED if magic.startswith(sig)), None)
+
+
+def open_decompressed(fileobj, compression):
+    """A binary file object reading `fileobj` decompressed (`compression` from :func:`compression_of`)."""
+    return _OPENERS[compression](fileobj)
+
+
 class CorpusError(ValueError):
     """The corpus cannot be read or holds nothing to train on."""
 
@@ -215,11 +225,11 @@ class CorpusStream:
         try:
             magic = _read_up_to(handle, _MAGIC_BYTES)
             self._raw = _Prefixed(handle, magic)
-            self.compression = next((name for sig, name in _COMPRESSED if magic.startswith(sig)), None)
+            self.compression = compression_of(magic)
             for sig, name in _ARCHIVES:
                 if magic.startswith(sig):
                     raise CorpusError(f"{self.path}: {name}, not text; unpack it first")
-            text = self._raw if self.compression is None else _OPENERS[self.compression](self._raw)
+            text = self._raw if self.compression is None else open_decompressed(self._raw, self.compression)
             head = _read_up_to(text, SNIFF_BYTES)
         except DECOMPRESSION_ERRORS as exc:
             raise self.damaged(exc) from None

@@ -242,6 +242,65 @@ def test_a_negative_or_fractional_limit_is_refused(tmp_path):
         with pytest.raises(ValueError, match="limit must be a whole number of vectors"):
             KeyedVectors.load_word2vec_format(path, limit=limit)
     assert len(KeyedVectors.load_word2vec_format(path, limit=np.int64(2))) == 2
+    # as gensim (`if limit:`), limit=0 is no limit: `limit=args.limit or 0` read nothing
+    assert len(KeyedVectors.load_word2vec_format(path, limit=0)) == 8
+
+
+def test_an_integer_datatype_is_refused(tmp_path):
+    # it made every value in (-1, 1) a 0: all vectors zero, every similarity NaN
+    keys, vectors = sample(n=8, dim=4)
+    path = tmp_path / "v.txt"
+    write_word2vec(path, keys, vectors)
+    for datatype in (np.int32, "int8", object):
+        with pytest.raises(ValueError, match="datatype must be a floating-point type"):
+            KeyedVectors.load_word2vec_format(path, datatype=datatype)
+
+
+def test_blank_lines_in_a_headerless_file_are_refused_not_the_end(tmp_path):
+    # reading stopped at the first blank line: the vectors after it were silently lost
+    path = tmp_path / "glove.txt"
+    path.write_text("a 1 2\nb 3 4\n\nc 5 6\nd 7 8\n", encoding="utf-8")
+    with pytest.raises(VectorsFormatError, match="glove.txt: line 3 is blank, and vectors follow"):
+        read_word2vec(path, no_header=True)
+    path.write_text("\na 1 2\nb 3 4\n", encoding="utf-8")  # loaded as 0 vectors of dim 1
+    with pytest.raises(VectorsFormatError, match="line 1 is blank, and vectors follow"):
+        read_word2vec(path, no_header=True)
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(VectorsFormatError, match="no vectors: the file is empty"):
+        read_word2vec(path, no_header=True)
+    path.write_text("a 1 2\nb 3 4\n\n\n", encoding="utf-8")  # blank lines at the end: fine
+    keys, vectors = read_word2vec(path, no_header=True)
+    assert keys == ["a", "b"] and vectors.tolist() == [[1, 2], [3, 4]]
+    assert read_word2vec(path, no_header=True, limit=1)[0] == ["a"]
+
+
+def test_a_byte_order_mark_before_the_header_or_first_key_is_skipped(tmp_path):
+    keys, vectors = sample(n=8, dim=4)
+    plain, bom = tmp_path / "v.txt", tmp_path / "bom.txt"
+    write_word2vec(plain, keys, vectors)
+    bom.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    assert read_word2vec(bom)[0] == keys
+    write_word2vec(plain, keys, vectors, write_header=False)
+    bom.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    assert read_word2vec(bom, no_header=True)[0] == keys
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_binary_files_of_a_small_dim_with_printable_bytes_are_read(tmp_path, dim):
+    # b"AAA>" is the float32 0.188...: the first record looked like text, and the file
+    # was refused even with binary=True (1 random file in 16 at dim 1)
+    printable = np.frombuffer(b"AAA>", "<f4")[0]
+    vectors = np.array([[printable] * dim, [-0.5] * dim, [0.25] * dim], np.float32)
+    path = tmp_path / "v.bin"
+    write_word2vec(path, ["w0", "w1", "w2"], vectors, binary=True)
+    for binary in (True, None):
+        keys, got = read_word2vec(path, binary=binary)
+        assert keys == ["w0", "w1", "w2"] and np.array_equal(got, vectors)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        vectors = (0.3 * rng.standard_normal((5, dim))).astype(np.float32)
+        write_word2vec(path, [f"w{i}" for i in range(5)], vectors, binary=True)
+        assert np.array_equal(read_word2vec(path)[1], vectors)
 
 
 @pytest.mark.parametrize("binary", [False, True])
@@ -452,6 +511,14 @@ def test_text_file_with_a_key_with_a_space_or_a_wrong_dim_is_refused(tmp_path):
         read_word2vec(path)
     path.write_bytes(b"2 2\na 0.1 0.2 0.3\nb 0.4 0.5 0.6\n")
     with pytest.raises(VectorsFormatError, match=r"^x.vec: line 2: expected a key and 2 numbers"):
+        read_word2vec(path)
+    # the right number of fields, one not a number: named (it said "got 3 fields")
+    path.write_bytes(b"2 2\na 1,5 2\nb 0.4 0.5\n")
+    with pytest.raises(VectorsFormatError, match=r"^x.vec: line 2: invalid number in b'1,5 2'"):
+        read_word2vec(path)
+    # a key with a space at dim 1 is not taken for binary records either
+    path.write_bytes(b"2 1\nnew york 0.1\nb 0.4\n")
+    with pytest.raises(VectorsFormatError, match=r"^x.vec: line 2: expected a key and 1 numbers"):
         read_word2vec(path)
 
 

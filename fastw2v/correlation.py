@@ -7,8 +7,24 @@ depend on scipy; the tests compare every function with scipy's where it is insta
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
+
+
+class CorrelationResult(namedtuple("CorrelationResult", ["statistic", "pvalue"])):
+    """A correlation and its p-value: a 2-tuple, read also by scipy's names.
+
+    ``r, p = result`` and ``result[0]`` work, and ``result.statistic``,
+    ``result.correlation``, ``result.pvalue``, as on the objects that
+    ``scipy.stats.pearsonr`` / ``spearmanr`` (so gensim) return.
+    """
+
+    __slots__ = ()
+
+    @property
+    def correlation(self):
+        return self.statistic
 
 
 def _betacf(a, b, x):
@@ -90,7 +106,7 @@ def pearsonr(x, y):
 
     Returns
     -------
-    (float, float)
+    CorrelationResult
         Correlation (NaN when an input is constant) and p-value.
     """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
@@ -99,9 +115,9 @@ def pearsonr(x, y):
     xm, ym = x - x.mean(), y - y.mean()
     nx, ny = np.linalg.norm(xm), np.linalg.norm(ym)
     if nx == 0 or ny == 0 or not (np.isfinite(nx) and np.isfinite(ny)):
-        return math.nan, math.nan
+        return CorrelationResult(math.nan, math.nan)
     r = float(np.clip(np.dot(xm / nx, ym / ny), -1.0, 1.0))
-    return r, _correlation_pvalue(r, x.size)
+    return CorrelationResult(r, _correlation_pvalue(r, x.size))
 
 
 def rankdata(values):
@@ -136,14 +152,14 @@ def spearmanr(x, y):
 
     Returns
     -------
-    (float, float)
+    CorrelationResult
         Correlation of the average ranks (NaN for constant or NaN-containing input) and p-value.
     """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 1 or x.size < 2:
         raise ValueError("spearmanr needs two 1-D arrays of the same length >= 2")
     if np.isnan(x).any() or np.isnan(y).any() or (x == x[0]).all() or (y == y[0]).all():
-        return math.nan, math.nan
+        return CorrelationResult(math.nan, math.nan)
     # np.corrcoef as scipy uses it, so that e.g. a perfect rank agreement gives exactly 1.0.
     rho = float(np.clip(np.corrcoef(rankdata(x), rankdata(y))[0, 1], -1.0, 1.0))
-    return rho, _correlation_pvalue(rho, x.size)
+    return CorrelationResult(rho, _correlation_pvalue(rho, x.size))

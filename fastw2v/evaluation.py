@@ -309,6 +309,9 @@ def evaluate_word_pairs(kv, pairs=BUNDLED_WORD_PAIRS, delimiter="\t", encoding="
     if not gold:
         raise ValueError(f"No valid similarity judgements found in {pairs}: either invalid "
                          f"format or all are out-of-vocabulary in {kv}")
+    if len(gold) < 2:
+        raise ValueError(f"only 1 word pair of {pairs} could be scored: a correlation needs "
+                         "at least 2")
     left, right = np.array(left), np.array(right)
     model = np.zeros(len(gold), dtype=np.float32)  # OOV pairs score 0 (dummy4unknown)
     seen = left >= 0

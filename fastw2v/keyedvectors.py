@@ -47,8 +47,19 @@ def _no_neighbours(topn):
     return topn is not None and topn < 1
 
 
+def _refuse_bytes(value):
+    """Raise TypeError for bytes given as keys.
+
+    Iterated, ``b"king"`` is the row numbers 107, 105, 110, 103, so a query
+    would quietly answer for four other words (gensim does so in most methods).
+    """
+    if isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"keys are str, not bytes: decode {bytes(value[:40])!r} first")
+
+
 def _ensure_list(value):
     """A single key or vector becomes a one-element list; a 2-D array a list of rows."""
+    _refuse_bytes(value)
     if value is None:
         return []
     if isinstance(value, _KEY_TYPES) or (isinstance(value, np.ndarray) and value.ndim == 1):
@@ -177,6 +188,7 @@ class KeyedVectors(VectorFiles, VectorStore):
         """Vector of one key, shape (dim,), or of a list of keys, shape (len(keys), dim)."""
         if isinstance(key_or_keys, _KEY_TYPES):
             return self.get_vector(key_or_keys)
+        _refuse_bytes(key_or_keys)
         indices = [self.get_index(key) for key in key_or_keys]
         return np.asarray(self._vectors[indices], dtype=np.float32).reshape(len(indices), self.vector_size)
 
@@ -257,6 +269,7 @@ class KeyedVectors(VectorFiles, VectorStore):
         KeyError
             An unknown key, with ``ignore_missing=False``.
         """
+        _refuse_bytes(keys)
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input")
         weights = _mean_weights(weights, len(keys))
@@ -311,6 +324,7 @@ class KeyedVectors(VectorFiles, VectorStore):
         terms = []
         for items, default in ((_ensure_list(positive), 1.0), (_ensure_list(negative), -1.0)):
             for item in items:
+                _refuse_bytes(item)  # (sliced as a (key, weight) pair: b"w1" is row 119)
                 key, weight = (item, default) if isinstance(item, _KEY_TYPES + (np.ndarray,)) else item[:2]
                 key = self._raw_vector(key) if isinstance(key, np.ndarray) else self.get_index(key)
                 terms.append((key, float(weight)))
@@ -535,6 +549,7 @@ class KeyedVectors(VectorFiles, VectorStore):
         ValueError
             None of `words` is known.
         """
+        _refuse_bytes(words)
         used = [word for word in words if word in self]
         if len(used) != len(words):
             logger.warning("vectors for words %s are not present in the model, ignoring these words",
@@ -677,10 +692,11 @@ class KeyedVectors(VectorFiles, VectorStore):
 
         Returns
         -------
-        pearson : (float, float)
-            Pearson correlation and two-sided p-value.
-        spearman : (float, float)
-            Spearman rank correlation and two-sided p-value.
+        pearson : fastw2v.correlation.CorrelationResult
+            Pearson correlation and two-sided p-value: a 2-tuple with scipy's names
+            (``.statistic``, ``.correlation``, ``.pvalue``), as gensim returns.
+        spearman : fastw2v.correlation.CorrelationResult
+            Spearman rank correlation and two-sided p-value, likewise.
         oov_ratio : float
             Percentage of pairs with an unknown word.
         """

@@ -229,6 +229,25 @@ def test_evaluate_word_pairs_semantics(tmp_path):
     assert oov_dummy == pytest.approx(25.0)
     with pytest.raises(ValueError, match="No valid similarity judgements"):
         kv.evaluate_word_pairs(str(path), case_insensitive=False, restrict_vocab=1)
+    # gensim returns scipy's result objects, which users read by name
+    pearson, spearman, _ = kv.evaluate_word_pairs(str(path))
+    assert (pearson.statistic, pearson.pvalue) == (pr, pp) and pearson.correlation == pr
+    assert (spearman.statistic, spearman.correlation, spearman.pvalue) == (sr, sr, sp)
+    path.write_text("w1\tw2\t3.0\nw7\tnope\t2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="only 1 word pair of .* could be scored"):
+        kv.evaluate_word_pairs(str(path))  # (it said "pearsonr needs two 1-D arrays")
+
+
+def test_bytes_are_refused_as_keys():
+    # b"w1" iterated is the rows 119 and 49: most_similar answered for two other words
+    kv = random_kv(n=130)
+    for call in (lambda: kv.most_similar(b"w1"), lambda: kv.most_similar_cosmul(b"w1"),
+                 lambda: kv.similar_by_word(b"w1"), lambda: kv.most_similar([b"w1", "w2"]),
+                 lambda: kv[b"w1"],
+                 lambda: kv.get_mean_vector(b"w1"), lambda: kv.doesnt_match(b"w1"),
+                 lambda: kv.most_similar(positive=["w1"], negative=bytearray(b"w2"))):
+        with pytest.raises(TypeError, match="keys are str, not bytes: decode b'w"):
+            call()
 
 
 def test_a_zero_vector_scores_zero_in_word_pairs_not_nan(tmp_path):

@@ -6,12 +6,15 @@ file (``.vec`` included; binary or text is detected). Known errors (missing or m
 file, unknown word) end with a one-line message and exit status 1, never a traceback.
 """
 
+import math
 import os
 
 import click
+import numpy as np
 
 from fastw2v import evaluation
 from fastw2v.keyedvectors import KeyedVectors
+from fastw2v.vecmath import all_finite
 
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -28,12 +31,38 @@ def load_vectors(path):
     """
     try:
         if os.path.isdir(path):
-            return KeyedVectors.load(path, mmap=True)
+            kv = KeyedVectors.load(path, mmap=True)
+            # (the library leaves a memory map unread; every query here reads it all)
+            if not all_finite(kv.vectors):
+                raise click.ClickException(f"cannot read vectors from {path}: they hold inf "
+                                           "or NaN (a damaged model)")
+            return kv
         return KeyedVectors.load_word2vec_format(path, binary=None, unicode_errors="replace")
     except FileNotFoundError as err:
         raise click.ClickException(f"cannot read vectors: {err.filename or path}: no such file") from None
     except (OSError, ValueError) as err:
         raise click.ClickException(f"cannot read vectors from {path}: {err}") from None
+
+
+def _check_direction(kv, *words):
+    """Refuse a query word whose vector is zero: it has no direction, every cosine is NaN.
+
+    (GloVe and fastText files hold such rows for padding and unknown tokens.)
+    """
+    for word in words:
+        if kv.norms[kv.get_index(word)] == 0:
+            raise click.ClickException(f"{word!r} has a zero vector: it has no direction, so "
+                                       "no word is nearer to it than another")
+
+
+def _neighbours(kv, topn, **query):
+    """``most_similar(topn=topn, **query)`` without the keys of zero vectors.
+
+    Their cosine is NaN (as in gensim): they are no one's neighbours.
+    """
+    zero = int(np.count_nonzero(kv.norms == 0))
+    results = kv.most_similar(topn=topn + zero, **query)
+    return [(key, score) for key, score in results if not math.isnan(score)][:topn]
 
 
 def _print_neighbours(results):
@@ -60,10 +89,8 @@ def similar(vectors, word, topn):
     """
     kv = load_vectors(vectors)
     try:
-        if kv.norms[kv.get_index(word)] == 0:  # every cosine with it would be NaN
-            raise click.ClickException(f"{word!r} has a zero vector: it has no direction, so no "
-                                       "word is nearer to it than another")
-        _print_neighbours(kv.most_similar(positive=[word], topn=topn))
+        _check_direction(kv, word)
+        _print_neighbours(_neighbours(kv, topn, positive=[word]))
     except KeyError as err:
         raise _key_error(err) from None
 
@@ -83,7 +110,8 @@ def analogy(vectors, a, b, c, topn):
     """
     kv = load_vectors(vectors)
     try:
-        _print_neighbours(kv.most_similar(positive=[b, c], negative=[a], topn=topn))
+        _check_direction(kv, a, b, c)
+        _print_neighbours(_neighbours(kv, topn, positive=[b, c], negative=[a]))
     except KeyError as err:
         raise _key_error(err) from None
 
@@ -104,9 +132,20 @@ def evaluate(vectors, analogies, pairs, restrict_vocab):
     the human scores and the percentage of pairs with an unknown word.
     """
     for kind, path in (("analogies", analogies), ("word pairs", pairs)):
-        if not os.path.isfile(path):  # fail before the (long) evaluation starts
+        if not os.path.exists(path):  # fail before the (long) evaluation starts
             raise click.ClickException(f"cannot read {kind}: {path}: no such file")
     kv = load_vectors(vectors)
+    # the word pairs first: a bad file is found before the (long) analogies
+    try:
+        pearson, spearman, oov = kv.evaluate_word_pairs(pairs, restrict_vocab=restrict_vocab)
+    except OSError as err:
+        raise click.ClickException(f"cannot read word pairs: {err.filename or pairs}: "
+                                   f"{err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise click.ClickException(f"cannot read word pairs: {pairs}: not {err.encoding} text "
+                                   f"(byte {err.start})") from None
+    except ValueError as err:
+        raise click.ClickException(f"cannot evaluate word pairs: {err}") from None
     try:
         score, sections = kv.evaluate_word_analogies(analogies, restrict_vocab=restrict_vocab)
     except OSError as err:
@@ -118,13 +157,6 @@ def evaluate(vectors, analogies, pairs, restrict_vocab):
         right, wrong = len(section["correct"]), len(section["incorrect"])
         accuracy = 100.0 * right / (right + wrong) if right + wrong else 0.0
         click.echo(f"{section['section']}: {accuracy:.1f}% ({right}/{right + wrong})")
-    try:
-        pearson, spearman, oov = kv.evaluate_word_pairs(pairs, restrict_vocab=restrict_vocab)
-    except OSError as err:
-        raise click.ClickException(f"cannot read word pairs: {err.filename or pairs}: "
-                                   f"{err.strerror or err}") from None
-    except (ValueError, UnicodeDecodeError) as err:
-        raise click.ClickException(f"cannot evaluate word pairs: {err}") from None
     click.echo(f"pearson\t{pearson[0]:.4f}\tp={pearson[1]:.3g}")
     click.echo(f"spearman\t{spearman[0]:.4f}\tp={spearman[1]:.3g}")
     click.echo(f"oov\t{oov:.1f}%")

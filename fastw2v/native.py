@@ -104,6 +104,10 @@ def save_native(path, keys, vectors, counts=None, dtype=None):
 
 
 def _read_native_meta(path):
+    if os.path.isfile(path):  # a gensim pickle (.kv, .model) or a word2vec file
+        raise _fail(path, "a file, not a directory written by KeyedVectors.save; word2vec "
+                          "files load with KeyedVectors.load_word2vec_format, and gensim's "
+                          "pickles are not read (save them with save_word2vec_format)")
     meta_path = os.path.join(path, _META_FILE)
     with open(meta_path, "rb") as fin:
         raw = fin.read()

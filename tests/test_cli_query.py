@@ -1,6 +1,7 @@
 """CLI query commands through click's CliRunner: output format, help, clean errors."""
 
 import gzip
+import os
 
 import numpy as np
 import pytest
@@ -135,3 +136,58 @@ def test_damaged_values_and_a_zero_vector_are_clean_errors(tmp_path):
     assert_clean_error(run(similar, [zero, "z"]), "'z' has a zero vector")
     result = run(similar, [zero, "a"])
     assert result.exit_code == 0 and result.output.splitlines()[0] == "c\t0.8000"
+    # a zero vector is no one's neighbour (it printed "z nan"), and no analogy term
+    result = run(similar, [zero, "a", "--topn", 5])
+    assert result.exit_code == 0 and result.output.splitlines() == ["c\t0.8000"]
+    assert_clean_error(run(analogy, [zero, "z", "a", "c"]), "'z' has a zero vector")
+    # a model directory is memory-mapped, which the library leaves unchecked
+    kv = KeyedVectors(np.array([[1, 2], [np.nan, 1], [2, 1]], np.float32), ["a", "b", "c"])
+    KeyedVectors(np.ones((3, 2), np.float32), ["a", "b", "c"]).save(tmp_path / "native")
+    np.save(tmp_path / "native" / "vectors.npy", kv.vectors)
+    assert_clean_error(run(similar, [tmp_path / "native", "a"]), "hold inf or NaN")
+
+
+def test_files_gensim_users_bring_are_read_or_named(model, tmp_path):
+    import bz2
+    import lzma
+    import pickle
+
+    kv, folder = model
+    text = (folder / "vectors.txt").read_bytes()
+    for name, data in (("v.txt.bz2", bz2.compress(text)), ("v.txt.xz", lzma.compress(text)),
+                       ("bom.txt", b"\xef\xbb\xbf" + text)):  # gensim reads the first two
+        (tmp_path / name).write_bytes(data)
+        result = run(similar, [tmp_path / name, "paris", "--topn", 3])
+        assert result.exit_code == 0, result.output
+        assert result.output == run(similar, [folder / "vectors.txt", "paris", "--topn", 3]).output
+    (tmp_path / "cut.xz").write_bytes(lzma.compress(text)[:200])
+    assert_clean_error(run(similar, [tmp_path / "cut.xz", "paris"]), "damaged xz data")
+    (tmp_path / "g.kv").write_bytes(pickle.dumps({"a": 1}, protocol=4))  # as gensim's save()
+    assert_clean_error(run(similar, [tmp_path / "g.kv", "paris"]), "a Python pickle")
+    (tmp_path / "noise.bin").write_bytes(bytes(range(256)))
+    result = run(similar, [tmp_path / "noise.bin", "paris"])
+    assert_clean_error(result, "binary data where the header '<count> <dim>' should be")
+
+
+def test_evaluate_reads_pairs_from_a_pipe_and_checks_them_before_the_analogies(model, tmp_path):
+    import threading
+
+    _, folder = model
+    fifo = tmp_path / "pairs.fifo"
+    os.mkfifo(fifo)  # as bash's <(...) gives: not a regular file, and said "no such file"
+    feeder = threading.Thread(target=lambda: fifo.write_text("king\tqueen\t8\ncat\tdog\t7\n"
+                                                             "bread\tbutter\t6\n"))
+    feeder.start()
+    result = run(evaluate, [folder / "native", "--pairs", fifo])
+    if feeder.is_alive():  # the command never read it: release the writer
+        fifo.read_text()
+    feeder.join()
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "oov\t0.0%"
+    one = tmp_path / "one.tsv"
+    one.write_text("king\tqueen\t8\n", encoding="utf-8")
+    analogies = tmp_path / "never.txt"
+    analogies.write_text(": capitals\nathens greece paris france\n", encoding="utf-8")
+    result = run(evaluate, [folder / "native", "--pairs", one, "--analogies", analogies])
+    assert_clean_error(result, "only 1 word pair of")
+    assert "capitals" not in result.output  # the analogies were not run first

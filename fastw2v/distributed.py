@@ -432,8 +432,7 @@ def train(client, paths, round_words=ROUND_WORDS, rule="align", overlap=True, ha
     from .corpus import CorpusError
     from .sources import corpus_paths
     from .vocab import select_vocabulary
-    from .sampling import learning_rate
-    from .word2vec import TrainProgress, TrainResult, Word2Vec
+    from .word2vec import TrainResult, Word2Vec
 
     if rule not in RULES:
         raise ConfigError(f"rule must be one of {', '.join(RULES)}, not {rule!r}", "rule")

@@ -33,8 +33,11 @@ configured threads (:func:`with_room`), so training uses them in place.
 
 Hierarchical softmax copies its inner nodes near the root instead
 (:data:`HOT_NODES`, merged after calls of the usual length), and no
-words' rows (:func:`hot_rows`). With one thread nothing is copied. Two
-rules combine copies that started a call from the same ``base``:
+words' rows (:func:`hot_rows`). With one thread nothing is copied, nor
+with more than two: merged, the copies of more threads overshot (summed)
+or lagged (averaged) where rows every thread shares did not
+(:func:`hot_rows`, :func:`hot_nodes`). Two rules combine copies that
+started a call from the same ``base``:
 
 ``"sum"``
     ``base + sum_t (copy_t - base)``: every thread's change in full, what
@@ -130,22 +133,43 @@ def room(cfg, vocab_size):
 
 
 def hot_nodes(cfg, vocab_size):
-    """How many inner nodes each thread copies (0 without hierarchical softmax)."""
-    if not cfg.hs:
+    """How many inner nodes each thread copies (0 without hierarchical softmax).
+
+    None with more than two threads either: the mean of ``T`` copies moves a
+    node ``1 / T`` as far as its examples took it, so the nodes near the
+    root learned too slowly (the 1M-token demo corpus, CBOW ``hs=True,
+    negative=0``, 5 epochs, seed 1, analogy / WS353: 8 threads 0.023 / 0.437
+    with copies, 0.052 / 0.459 with every node shared; one thread 0.043 /
+    0.471, two 0.041 / 0.460).
+    """
+    if not cfg.hs or cfg.threads > 2:
         return 0
     return min(HOT_NODES, (vocab_size - 1) // 32 * 32)
 
 
 def hot_rows(cfg, vocab_size):
-    """How many of the most frequent words' rows each thread copies.
+    """How many of the most frequent words' rows each thread copies: with two threads only.
 
     None with one thread, and none with hierarchical softmax: there the
     short calls the copies need make the mean-merged inner nodes
     (:data:`HOT_NODES`) learn too slowly (wiki17m, skip-gram ``hs=True,
     negative=0``, 5 epochs, 2 threads, seeds 1-3: analogy / WS353 0.348 /
     0.638 with copied rows, 0.370 / 0.646 without, at the same speed).
+
+    Nor with more than two threads. Each thread takes its copy of a frequent
+    word's output row (everyone's negative, many times a call) most of the
+    way to where its own examples want it, and the sum of ``T`` such changes
+    overshoots ``T - 1`` times that far: from 4 threads on, training
+    diverged (``fastw2v train`` on the 1M-token demo corpus, CBOW, 5 epochs:
+    final loss 2.04 with one thread, 2.05 with two, 2.1e9 with four, 4.4e24
+    with eight, even on one core). Summing less where the changes agree
+    (:func:`combine`'s ``"align"``, no less than twice their mean) still
+    lost to rows every thread shares: ``Word2Vec`` defaults on the same
+    corpus, seeds 1-2, final loss 1.855 against 1.742 shared at 8 threads
+    (1.806 merging every 1,024 positions), WS353 0.44-0.45 against
+    0.48-0.52; shared rows matched one thread (1.743) at 4 and 8 threads.
     """
-    if cfg.threads < 2 or cfg.hs:
+    if cfg.threads != 2 or cfg.hs:
         return 0
     return min(HOT_ROWS, vocab_size // 32 * 32)
 

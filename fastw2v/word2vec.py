@@ -270,7 +270,7 @@ class KernelCall:
     total_words : float
         Corpus positions of the whole run, over which the rate falls.
     copy_rows : bool
-        With several threads, each trains its own copy of the most frequent
+        With two threads, each trains its own copy of the most frequent
         words' rows (:mod:`fastw2v.replicas`), merged after every call; a
         caller whose calls are long (a cluster round) turns it off.
 

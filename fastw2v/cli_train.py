@@ -277,10 +277,19 @@ def _check_outputs(output, report, save_to, files):
             raise click.ClickException(str(exc)) from None
         # The model is a folder: saved first at a path the vectors or the report
         # are to be written to, it would turn that file into a folder.
+        # Written inside the model's folder, they would replace its model.json or
+        # one of its files.
+        folder = os.path.realpath(save_to)
         for path, what in ((output, "the vectors output"), (report, "the --report file")):
-            if path and os.path.realpath(save_to) == os.path.realpath(path):
+            if not path:
+                continue
+            target = os.path.realpath(path)
+            if target == folder:
                 raise click.ClickException(f"--save-model {save_to} is also {what}; "
                                            "choose another path")
+            if os.path.commonpath([folder, target]) == folder:
+                raise click.ClickException(f"{what} {path} is inside the model folder "
+                                           f"{save_to}; choose a path outside it")
 
 
 def _check_resumable(model, path, files):

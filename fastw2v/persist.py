@@ -46,9 +46,40 @@ class ModelFormatError(ValueError):
     """A model directory is missing, damaged, or of another format; the message names it."""
 
 
+#: The files a data folder holds (:func:`fastw2v.native.save_native`'s, and the
+#: output matrices); a folder holding anything else is not one of ours.
+_DATA_FILES = frozenset({"vectors.npy", "vocab.txt", "meta.json"}
+                        | {name + ".npy" for name in OUTPUTS})
+
+
 def is_model(path):
-    """True if ``path`` is a directory holding a model (its ``model.json``)."""
-    return os.path.isfile(os.path.join(os.fspath(path), MODEL_FILE))
+    """True if ``path`` is a directory holding a fastw2v model (its ``model.json``, of our format).
+
+    (Another program's ``model.json`` is not one: saved over, it was lost.)
+    """
+    meta_path = os.path.join(os.fspath(path), MODEL_FILE)
+    if not os.path.isfile(meta_path):
+        return False
+    try:
+        with open(meta_path, "rb") as fin:
+            meta = json.loads(fin.read(1 << 20).decode("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("format") == MODEL_FORMAT
+
+
+def _is_data_folder(folder):
+    """True if ``folder`` is a data folder a save wrote or began: only our files in it.
+
+    Partial writes leave ``.NAME.XXXX.tmp`` files (:func:`fastw2v.atomic.atomic_write`).
+    Only such folders are taken as ours and removed: a user's ``data-raw/``
+    beside a model, holding the corpus, was deleted by the next save.
+    """
+    if not (os.path.basename(folder).startswith(_DATA_PREFIX) and os.path.isdir(folder)
+            and not os.path.islink(folder)):
+        return False
+    return all(name in _DATA_FILES or (name.startswith(".") and name.endswith(".tmp"))
+               for name in os.listdir(folder))
 
 
 def check_target(path):
@@ -69,7 +100,12 @@ def check_target(path):
     if not os.path.isdir(path):
         raise OutputPathError(f"{path} exists and is not a directory; "
                               "a model is saved to a directory")
-    if not is_model(path) and any(not name.startswith(_DATA_PREFIX) for name in os.listdir(path)):
+    if is_model(path):
+        return
+    if os.path.isfile(os.path.join(path, MODEL_FILE)):
+        raise OutputPathError(f"{path} holds a {MODEL_FILE} that is not a fastw2v model's; "
+                              "choose a new or empty directory")
+    if not all(_is_data_folder(os.path.join(path, name)) for name in os.listdir(path)):
         raise OutputPathError(f"{path} is a directory that holds other files, not a "
                               "fastw2v model; choose a new or empty directory")
 
@@ -116,8 +152,9 @@ def save_model(path, keys, syn0, outputs, counts, meta):
         shutil.rmtree(data, ignore_errors=True)
         raise
     for name in os.listdir(path):  # older folders, and leftovers of interrupted saves
-        if name.startswith(_DATA_PREFIX) and name != os.path.basename(data):
-            shutil.rmtree(os.path.join(path, name), ignore_errors=True)
+        folder = os.path.join(path, name)
+        if name != os.path.basename(data) and _is_data_folder(folder):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def read_meta(path):

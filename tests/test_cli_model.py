@@ -117,6 +117,49 @@ def test_save_model_may_be_neither_the_vectors_output_nor_the_report(tmp_path, c
                  tmp_path / "." / "r.json")
     assert_clean_error(result, "is also the --report file")
     assert os.listdir(tmp_path) == ["c.txt"]
+    # nor a file inside the model's folder: it replaced model.json, exit 0
+    model = tmp_path / "m"
+    assert run("train", corpus, "-o", vectors, *FAST, "--save-model", model).exit_code == 0
+    saved = (model / "model.json").read_bytes()
+    for option, path in (("--report", model / "model.json"), ("-o", model / "v.bin")):
+        args = ["-o", vectors, option, path] if option == "--report" else ["-o", path]
+        result = run("train", corpus, *args, *FAST, "--save-model", model)
+        assert_clean_error(result, "is inside the model folder")
+    assert (model / "model.json").read_bytes() == saved
+
+
+def test_saving_a_model_removes_only_its_own_data_folders(tmp_path, corpus):
+    # data-raw/ beside the model, holding the corpus, was deleted by the save (and a
+    # folder holding only such "data-" entries was taken for empty)
+    project = tmp_path / "proj"
+    (project / "data-raw").mkdir(parents=True)
+    text = (project / "data-raw" / "corpus.txt")
+    text.write_bytes(open(corpus, "rb").read())
+    result = run("train", text, "-o", tmp_path / "v.bin", *FAST, "--save-model", project)
+    assert_clean_error(result, "holds other files, not a fastw2v model")
+    model = tmp_path / "m"
+    assert run("train", text, "-o", tmp_path / "v.bin", *FAST, "--save-model", model).exit_code == 0
+    (model / "data-eval").mkdir()  # the user's, added beside the model
+    (model / "data-eval" / "notes.txt").write_text("mine\n")
+    stale = model / "data-old0001"  # a save's leftover: only our files, and a partial one
+    stale.mkdir()
+    (stale / "vocab.txt").write_text("a\t1\n")
+    (stale / ".vectors.npy.x1y2.tmp").write_bytes(b"\x93NUMPY")
+    result = run("train", text, "-o", tmp_path / "v.bin", *FAST, "--save-model", model)
+    assert result.exit_code == 0, result.output
+    assert (model / "data-eval" / "notes.txt").read_text() == "mine\n"
+    assert not stale.exists()
+    assert Word2Vec.load(model).wv.vectors.shape[0] > 0
+    assert len([n for n in os.listdir(model) if n.startswith("data-")]) == 2
+
+
+def test_another_program_s_model_json_is_not_saved_over(tmp_path, corpus):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "model.json").write_text('{"architecture": "bert"}\n')
+    result = run("train", corpus, "-o", tmp_path / "v.bin", *FAST, "--save-model", other)
+    assert_clean_error(result, "holds a model.json that is not a fastw2v model's")
+    assert (other / "model.json").read_text() == '{"architecture": "bert"}\n'
 
 
 def test_init_adds_the_new_words_and_trains_on_the_new_text(tmp_path):
@@ -157,7 +200,9 @@ def test_a_real_ctrl_c_saves_the_model_and_resume_goes_on(tmp_path):
     assert f"fastw2v train --resume {model}" in err and "Traceback" not in err
     first = Word2Vec.load(model).state
     assert first.unfinished and first.streams > 0
-    proc = start_training(corpus, tmp_path / "v.bin", args=("--resume", model))
+    # (a second of training at least: at half of one, on a loaded machine, the resumed
+    # run was sometimes stopped before its first call returned)
+    proc = start_training(corpus, tmp_path / "v.bin", args=("--resume", model), settle=1.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

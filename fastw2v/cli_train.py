@@ -161,6 +161,18 @@ def train(corpus, output, fmt, quiet, report, save_model, resume, init, schedule
     save_to = save_model or resume
     _check_outputs(output, report, save_to, files or _recorded_files(model))
     model.metadata.update(output=os.path.abspath(output), format=fmt)
+    if resume and _run_complete(model):
+        # The run ended after its last checkpoint and before its vectors were
+        # written (a full disk, a crash, a second Ctrl-C): finishing it is
+        # writing them.
+        write_vectors(output, model.wv, fmt)
+        state = model.state
+        printer.line(f"{resume}: its run was already complete ({state.epoch} of "
+                     f"{state.run_epochs} epochs); its vectors were written to {output} "
+                     f"(to train on, use --init {resume} CORPUS)", force=True)
+        if report:
+            printer.line("no report written: nothing was trained", force=True)
+        return
     try:
         if resume:
             _check_resumable(model, resume, files)
@@ -292,13 +304,15 @@ def _check_outputs(output, report, save_to, files):
                                            f"{save_to}; choose a path outside it")
 
 
+def _run_complete(model):
+    return not model.state.unfinished and model.state.run_epochs > 0
+
+
 def _check_resumable(model, path, files):
     state = model.state
     if not state.unfinished:
-        done = (f"its run is complete ({state.epoch} of {state.run_epochs} epochs)"
-                if state.run_epochs else "it was never trained")
-        raise click.ClickException(f"{path}: {done}; nothing to resume (to train on, "
-                                   f"use --init {path} CORPUS)")
+        raise click.ClickException(f"{path}: it was never trained; nothing to resume (to "
+                                   f"train on, use --init {path} CORPUS)")
     if files is None and not _recorded_files(model):
         raise click.ClickException(f"{path}: the stopped run read standard input or "
                                    "in-memory sentences; give its corpus again")

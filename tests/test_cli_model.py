@@ -83,9 +83,23 @@ def test_the_model_is_saved_after_every_epoch(tmp_path, corpus, monkeypatch):
     assert model.metadata["output"] == str(tmp_path / "v.bin")
 
 
-def test_resume_refuses_a_finished_run_changed_settings_and_a_missing_model(tmp_path, corpus):
+def test_resume_of_a_finished_run_writes_its_vectors(tmp_path, corpus):
+    # a run that failed after its last checkpoint (a full disk writing the vectors, a
+    # second Ctrl-C) left a complete model, no vectors, and "nothing to resume"
     run("train", corpus, "-o", tmp_path / "v.bin", *FAST, "--save-model", tmp_path / "m")
-    assert_clean_error(run("train", "--resume", tmp_path / "m"), "nothing to resume")
+    written = (tmp_path / "v.bin").read_bytes()
+    (tmp_path / "v.bin").unlink()
+    result = run("train", "--resume", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    assert "its run was already complete (3 of 3 epochs)" in result.output
+    assert (tmp_path / "v.bin").read_bytes() == written
+    result = run("train", "--resume", tmp_path / "m", "-o", tmp_path / "w.bin")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "w.bin").read_bytes() == written
+
+
+def test_resume_refuses_changed_settings_and_a_missing_model(tmp_path, corpus):
+    run("train", corpus, "-o", tmp_path / "v.bin", *FAST, "--save-model", tmp_path / "m")
     result = run("train", "--resume", tmp_path / "m", "--dim", "50")
     assert result.exit_code == 2 and "--dim cannot be changed" in result.output
     assert_clean_error(run("train", "--resume", tmp_path / "nowhere"), "no such model directory")

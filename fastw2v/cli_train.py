@@ -135,6 +135,10 @@ def train(corpus, output, fmt, quiet, report, save_model, resume, init, schedule
 
     started = time.perf_counter()
     given = _given_settings(settings)
+    for flag, value in (("--report", report), ("--save-model", save_model),
+                        ("--resume", resume), ("--init", init)):
+        if value == "":  # (an unset variable in a script: the option was silently dropped)
+            raise click.UsageError(f"{flag}: the path is empty")
     if resume and init:
         raise click.ClickException("give either --resume or --init, not both")
     if scheduler is not None or local_workers is not None or round_words is not None \

@@ -70,6 +70,11 @@ def test_folder_names_and_long_names_fail_before_training(tmp_path, corpus):
     # item 19: the temp name is short, so a 255-byte name that the folder accepts works
     assert_clean_error(run("train", corpus, "-o", f"{tmp_path}/newdir/", *FAST), "names a folder")
     assert_clean_error(run("train", corpus, "-o", "", *FAST), "the output path is empty")
+    # (an unset variable: the checkpoint or the report was silently not written, exit 0)
+    for flag in ("--report", "--save-model", "--init"):
+        result = run("train", corpus, "-o", tmp_path / "v.bin", *FAST, flag, "")
+        assert result.exit_code == 2 and f"{flag}: the path is empty" in result.output
+    assert run("train", "--resume", "").exit_code == 2
     assert_clean_error(run("train", corpus, "-o", tmp_path / ("x" * 256), *FAST), "too long")
     longest = tmp_path / ("v" * 251 + ".bin")
     result = run("train", corpus, "-o", longest, *FAST)

@@ -9,6 +9,8 @@ one slot per word, O(1) a draw (one random slot, one comparison), exact
 probabilities, and 8 bytes a word.
 """
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -198,7 +200,8 @@ def keep_probabilities(counts, sample):
     counts = np.asarray(counts, dtype=np.float64)
     if sample <= 0 or counts.size == 0:
         return np.ones(counts.size, dtype=np.float32)
-    threshold = sample * counts.sum() if sample < 1 else float(int(sample * (3 + np.sqrt(5)) / 2))
+    # (np.floor is gensim's int() without its OverflowError: a huge count is inf, keeping all)
+    threshold = sample * counts.sum() if sample < 1 else float(np.floor(sample * (3 + math.sqrt(5)) / 2))
     ratio = threshold / counts  # t / f
     return np.minimum(1.0, np.sqrt(ratio) + ratio).astype(np.float32)
 

@@ -74,6 +74,8 @@ def test_a_sample_of_one_or_more_is_gensims_count_threshold():
     np.testing.assert_allclose(probs, np.minimum(1.0, (np.sqrt(counts / threshold) + 1)
                                                  * threshold / counts), rtol=1e-6)
     assert probs[0] < 0.05 and probs[1] < 0.3 and np.all(probs[2:] == 1.0)
+    # a count beyond any float (int() of it raised OverflowError, a traceback) keeps all
+    assert np.all(keep_probabilities(counts, 1e308) == 1.0)
     gensim = pytest.importorskip("gensim")
     sentences = [[f"w{i}"] * int(c) for i, c in enumerate(counts)]
     model = gensim.models.Word2Vec(vector_size=4, min_count=1, sample=15.0)

@@ -44,8 +44,15 @@ DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
 def compression_of(magic):
-    """The compressed format whose leading bytes `magic` starts with ('gzip', 'bz2', 'xz'), or None."""
-    return next((name for sig, name in _COMPRESSED if magic.startswith(sig)), None)
+    """The compressed format whose leading bytes `magic` starts with ('gzip', 'bz2', 'xz'), or None.
+
+    bzip2's "BZh" is followed by its block size, a digit 1-9: text that
+    starts with "BZh" (a word) is not taken for it.
+    """
+    name = next((name for sig, name in _COMPRESSED if magic.startswith(sig)), None)
+    if name == "bz2" and not b"1" <= magic[3:4] <= b"9":
+        return None
+    return name
 
 
 def open_decompressed(fileobj, compression):

@@ -36,6 +36,14 @@ def test_bz2_xz_and_gzip_are_unpacked(tmp_path, compress):
     assert sentences(scan_corpus(path)) == WORDS * 3
 
 
+def test_text_that_starts_like_bzip2_is_read_as_text(tmp_path):
+    # "BZh" then a letter: refused as "damaged bz2 data" (bzip2's 4th byte is 1-9)
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"BZhang visited the river bank\nthe river was wide\n")
+    assert sentences(scan_corpus(path)) == [["BZhang", "visited", "the", "river", "bank"],
+                                            ["the", "river", "was", "wide"]]
+
+
 @pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])
 def test_damaged_compressed_data_is_a_corpus_error(tmp_path, compress):
     # item 7: zlib.error (and the others) became tracebacks

@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from .atomic import atomic_directory, atomic_write
+from .atomic import OutputPathError, atomic_directory, atomic_write
 from .formats import _fail  # VectorsFormatError('<file>: <problem>'), as the word2vec readers raise
 from .vecmath import all_finite
 
@@ -63,9 +63,10 @@ def _write_native_files(folder, keys, vectors, counts):
 def save_native(path, keys, vectors, counts=None, dtype=None):
     """Save vectors in the native format: a directory with vectors.npy, vocab.txt, meta.json.
 
-    A new directory is built under a temporary name and renamed into place, so it appears
-    complete or not at all. An existing directory has its three files replaced one by one,
-    each atomically, ``meta.json`` last; :func:`load_native` checks that the three agree.
+    The directory is built under a temporary name and renamed into place, so it appears
+    complete or not at all; one saved before is swapped for it as a whole
+    (:func:`fastw2v.atomic.atomic_directory`). A directory holding anything but
+    saved vectors is refused (its ``meta.json`` or ``vocab.txt`` were replaced).
 
     Parameters
     ----------
@@ -97,10 +98,24 @@ def save_native(path, keys, vectors, counts=None, dtype=None):
         if counts.shape != (len(keys),):
             raise ValueError(f"counts of shape {counts.shape} do not match {len(keys)} keys")
     if os.path.isdir(path):
-        _write_native_files(path, keys, vectors, counts)
-        return
+        entries = os.listdir(path)
+        if not entries:  # (a save_model data folder, just made)
+            _write_native_files(path, keys, vectors, counts)
+            return
+        if _META_FILE not in entries or not _is_native(path):
+            raise OutputPathError(f"{path} is a directory that holds other files, not saved "
+                                  "vectors; choose a new or empty directory")
     with atomic_directory(path) as tmp:
         _write_native_files(tmp, keys, vectors, counts)
+
+
+def _is_native(path):
+    """True if directory ``path`` holds vectors saved by :func:`save_native` (by its meta.json)."""
+    try:
+        _read_native_meta(path)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _read_native_meta(path):

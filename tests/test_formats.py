@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from fastw2v import atomic, formats
+from fastw2v import native as formats_native
 from fastw2v.formats import VectorsFormatError, read_word2vec, write_word2vec
 from fastw2v.keyedvectors import KeyedVectors
 
@@ -446,6 +447,51 @@ def test_failed_native_save(tmp_path, monkeypatch):
     after = {name: (tmp_path / "model" / name).read_bytes() for name in os.listdir(tmp_path / "model")}
     assert after == before
     np.testing.assert_array_equal(KeyedVectors.load(tmp_path / "model").vectors, vectors)
+
+
+@pytest.mark.parametrize("renameat2", [True, False])
+def test_a_native_save_over_saved_vectors_replaces_them_whole_or_not_at_all(tmp_path, monkeypatch,
+                                                                          renameat2):
+    # the files were replaced one by one: a failure at the third left the new vectors
+    # under the old words, loaded without a word
+    keys, vectors = sample()
+    path = tmp_path / "model"
+    KeyedVectors(vectors, keys).save(path)
+    before = {name: (path / name).read_bytes() for name in os.listdir(path)}
+    if not renameat2:  # the two renames used where the system cannot swap two paths
+        import ctypes
+        monkeypatch.setattr(ctypes, "CDLL", lambda *a, **k: (_ for _ in ()).throw(OSError()))
+    real = atomic.atomic_write
+    calls = []
+
+    def third_fails(target, *args, **kwargs):
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError("simulated: disk full")
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(formats_native, "atomic_write", third_fails)
+    with pytest.raises(OSError, match="simulated"):
+        KeyedVectors(vectors * 2, keys).save(path)
+    assert {name: (path / name).read_bytes() for name in os.listdir(path)} == before
+    monkeypatch.setattr(formats_native, "atomic_write", real)
+    KeyedVectors(vectors[:5] * 3, keys[:5]).save(path)
+    again = KeyedVectors.load(path, mmap=False)
+    assert again.index_to_key == keys[:5] and np.array_equal(again.vectors, vectors[:5] * 3)
+    assert sorted(os.listdir(tmp_path)) == ["model"]  # the old directory is gone
+
+
+def test_a_native_save_into_a_folder_of_other_files_is_refused(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "vocab.txt").write_text("my notes\n")
+    keys, vectors = sample()
+    with pytest.raises(atomic.OutputPathError, match="holds other files, not saved vectors"):
+        KeyedVectors(vectors, keys).save(folder)
+    assert os.listdir(folder) == ["vocab.txt"] and (folder / "vocab.txt").read_text() == "my notes\n"
+    (tmp_path / "empty").mkdir()
+    KeyedVectors(vectors, keys).save(tmp_path / "empty")
+    assert KeyedVectors.load(tmp_path / "empty").index_to_key == keys
 
 
 def test_written_file_permissions(tmp_path):

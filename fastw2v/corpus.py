@@ -24,6 +24,8 @@ whitespace, never split mid-token and never truncated.
 from __future__ import annotations
 
 import array
+import logging
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -35,6 +37,42 @@ import numpy as np
 from .sources import (DECOMPRESSION_ERRORS, CorpusError, CorpusStream, EmptyCorpusError,
                       corpus_name, corpus_paths)
 from .tokenizer import ByteVocab
+
+logger = logging.getLogger(__name__)
+
+#: Unicode spaces, which Python's ``str.split()`` (so gensim's ``LineSentence``)
+#: splits on and ASCII-whitespace tokenizers (word2vec.c's, this one) do not.
+_UNICODE_SPACES = re.compile("[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
+def warn_unsplit_spaces(words):
+    """Warn when words of the vocabulary hold Unicode spaces: they were not split there.
+
+    (A corpus spaced with U+3000 or U+00A0 trained one token a line, at loss
+    0, without a word.)
+    """
+    if not _UNICODE_SPACES.search("\n".join(words)):
+        return
+    spaced = [w for w in words if _UNICODE_SPACES.search(w)]
+    logger.warning("%d words of the vocabulary hold Unicode spaces (U+00A0, U+3000, ...; "
+                   "the first: %r), which do not separate tokens here (ASCII whitespace does, "
+                   "as in word2vec.c); replace them with spaces to split the words there",
+                   len(spaced), spaced[0][:60])
+
+
+def _warn_invalid_utf8(name, raw_words, counts):
+    """Warn about tokens that are not valid UTF-8 (read with U+FFFD for their bad bytes)."""
+    bad = []
+    for i, word in enumerate(raw_words):
+        try:
+            word.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(i)
+    if bad:
+        logger.warning("%s: %d distinct words (%d occurrences) are not valid UTF-8: their bad "
+                       "bytes were read as U+FFFD, and words differing only there merged "
+                       "(is the corpus in another encoding, such as latin-1?)", name, len(bad),
+                       int(np.asarray(counts)[bad].sum()))
 
 __all__ = ["CorpusError", "ScannedCorpus", "scan_corpus", "scan_sentences"]
 
@@ -452,7 +490,9 @@ def scan_corpus(spec, progress=None, chunk_bytes=CHUNK_BYTES, threads=1):
         return ScannedCorpus(buffer, starts, n_tokens, remaps, lengths, counts, vocab.decode)
     # Some words are not valid UTF-8: decode them all and merge those that
     # come out alike (rare, and only then is every word decoded here).
-    words, merged, counts = decode_words(vocab.raw_words(), counts)
+    raw_words = vocab.raw_words()
+    _warn_invalid_utf8(corpus_name(spec), raw_words, counts)
+    words, merged, counts = decode_words(raw_words, counts)
     if merged is not None:
         merged = merged.astype(np.int32)
         remaps = [merged if r is None else merged[r] for r in remaps]

@@ -18,7 +18,7 @@ from .bundles import Corpus, Outputs, Schedule, Scratch, Settings, Tables, Weigh
 from .callbacks import EpochCallbacks
 from .config import (CBOW, GENSIM_FIXED, GENSIM_IGNORED, ConfigError, TrainConfig, _check_float,
                      _check_int, default_end_alpha, from_gensim)
-from .corpus import CorpusError, scan_corpus, scan_sentences
+from .corpus import CorpusError, scan_corpus, scan_sentences, warn_unsplit_spaces
 from .huffman import HuffmanTree, build_tree
 from .replicas import (HOT_NODES, MERGE_TOKENS, extended, hot_nodes, hot_rows, merge, room,
                        with_room)
@@ -657,6 +657,7 @@ class Word2Vec:
                 source, cfg.min_count, cfg.max_final_vocab, progress, threads=cfg.threads)
             self._init_weights()
             self.state = TrainState()
+        warn_unsplit_spaces(self.vocab.index_to_key)
         self._source = source
         self._source_files = _corpus_files(source)
         self.timings["read"] = time.perf_counter() - t0

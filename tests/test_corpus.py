@@ -48,12 +48,34 @@ def test_one_huge_line_is_not_truncated(tmp_path):
     assert [s.words[i] for i in s.ids[-3:]] == tokens[-3:]
 
 
-def test_invalid_utf8_is_replaced_not_fatal(tmp_path):
+def test_invalid_utf8_is_replaced_not_fatal_and_said(tmp_path, caplog):
     p = tmp_path / "bad.txt"
     p.write_bytes(b"caf\xe9 ok \xff\xfe ok\n")
     s = scan_corpus(p)
     assert s.words == ["caf\ufffd", "ok", "\ufffd\ufffd"]
     assert s.counts.tolist() == [1, 2, 1]
+    # (a latin-1 corpus merged its accented words without a word)
+    assert "bad.txt: 2 distinct words (2 occurrences) are not valid UTF-8" in caplog.text
+    caplog.clear()
+    p.write_bytes("café ok\n".encode())
+    scan_corpus(p)
+    assert "UTF-8" not in caplog.text
+
+
+def test_words_holding_unicode_spaces_are_said(tmp_path, caplog):
+    # U+3000 or U+00A0 between words: one token a line, trained at loss 0, in silence
+    from fastw2v import Word2Vec
+
+    p = tmp_path / "spaced.txt"
+    p.write_text("".join("a\u3000b\u3000c\n" if i % 2 else "d e f\n" for i in range(20)),
+                 encoding="utf-8")
+    Word2Vec(corpus_file=p, min_count=1, epochs=1, threads=1)
+    assert "1 words of the vocabulary hold Unicode spaces" in caplog.text
+    assert "'a\\u3000b\\u3000c'" in caplog.text
+    caplog.clear()
+    p.write_text("d e f\n" * 20, encoding="utf-8")
+    Word2Vec(corpus_file=p, min_count=1, epochs=1, threads=1)
+    assert "Unicode spaces" not in caplog.text
 
 
 def test_gzip_is_read_transparently(tmp_path):

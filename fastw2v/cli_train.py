@@ -372,11 +372,13 @@ def _finish(printer, model, result, total, output, save_to, status):
                          f"fastw2v train --resume {save_to}", force=True)
         sys.exit(status)
     loss = result.epoch_loss[-1] if result.epoch_loss else float("nan")
+    # (over no examples the loss is no figure: "loss 0.0000" looked like a perfect fit)
+    shown = f"loss {loss:.4f}" if result.examples else "nothing trained"
     config = model.config
     printer.line(
         f"{config.model}: {len(model.vocab)} words x {config.dim} dims, "
         f"{human(result.raw_words)} words in {result.seconds:.1f} s "
-        f"({human(result.words_per_sec)} words/s), loss {loss:.4f}; "
+        f"({human(result.words_per_sec)} words/s), {shown}; "
         f"{human(result.raw_words / total)} words/s overall "
         f"in {total:.1f} s -> {output}" + (f" (model: {save_to})" if save_to else "")
     )

@@ -661,6 +661,7 @@ class _Rounds:
         self.loss[0] += sum(o["loss"] for o in outcomes)
         self.loss[1] += sum(o["examples"] for o in outcomes)
         result.trained_words += sum(o["kept"] for o in outcomes)
+        result.examples += sum(o["examples"] for o in outcomes)
         report.rounds += 1
         report.bytes_per_round.append(sum(_nbytes(o["deltas"]) for o in outcomes)
                                       + len(self.shards) * _nbytes(changes))

@@ -121,6 +121,10 @@ class TrainResult:
         Raw corpus tokens times epochs.
     trained_words : int
         Centre words actually trained (after dropping rare words and subsampling).
+    examples : int
+        Examples the loss is the mean of (centre words for CBOW, pairs for
+        skip-gram); 0 when no sentence had two words of the vocabulary, and
+        then the loss, 0, means nothing.
     seconds : float
     words_per_sec : float
         ``raw_words / seconds``.
@@ -129,6 +133,7 @@ class TrainResult:
     epoch_loss: list = field(default_factory=list)
     raw_words: int = 0
     trained_words: int = 0
+    examples: int = 0
     seconds: float = 0.0
     words_per_sec: float = 0.0
     stopped: bool = False
@@ -925,6 +930,7 @@ class Word2Vec:
                             raise self._diverged(st.epoch)
                         st.loss_sum += loss
                         st.examples += examples
+                        result.examples += examples
                         result.trained_words += kept
                         if progress is not None:
                             elapsed = time.perf_counter() - t0
@@ -955,6 +961,10 @@ class Word2Vec:
         result.raw_words = int(round((done - before) * raw_ratio))
         result.words_per_sec = result.raw_words / max(result.seconds, 1e-9)
         result.stopped = stopped
+        if not stopped and result.examples == 0 and done > before:
+            logger.warning("nothing was trained: no sentence holds two words of the vocabulary "
+                           "(one word a line? words of other sentences only?), so the vectors "
+                           "are still their random start")
         self.timings["train"] = self.timings.get("train", 0.0) + result.seconds
         self.result = result
         if not stopped:

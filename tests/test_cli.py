@@ -220,6 +220,19 @@ def test_random_binary_data_trains_or_is_refused_cleanly(tmp_path):
         assert not out.exists()
 
 
+def test_a_corpus_with_no_pair_to_train_says_so(tmp_path):
+    # one word a line: every epoch had no example, and the run said "loss 0.0000"
+    path = tmp_path / "one.txt"
+    path.write_text("".join(f"w{i % 20}\n" for i in range(400)), encoding="utf-8")
+    result = run("train", path, "-o", tmp_path / "v.bin", *[a for a in FAST if a != "-q"])
+    assert result.exit_code == 0, result.output
+    assert "nothing trained;" in result.output and "loss 0.0000;" not in result.output
+    sentences, _ = topic_corpus(n_sentences=50)
+    good = write_corpus(tmp_path / "good.txt", sentences)
+    result = run("train", good, "-o", tmp_path / "v.bin", *[a for a in FAST if a != "-q"])
+    assert result.exit_code == 0 and ", loss " in result.output and "nothing" not in result.output
+
+
 def test_invalid_utf8_corpus_trains(tmp_path):
     bad = tmp_path / "latin1.txt"
     bad.write_bytes(("caf\xe9 cr\xe8me br\xfbl\xe9e " * 50 + "\n").encode("latin-1") * 20)

@@ -459,6 +459,7 @@ def test_the_command_line_trains_on_a_local_cluster(tmp_path, planted):
                  "--round-words", 5000, "--dim", 32, "--min-count", 1, "--epochs", 8)
     assert result.exit_code == 0, result.output
     assert "cluster: 2 workers" in result.output and "overlapped" in result.output
+    assert ", loss " in result.output and "nothing trained" not in result.output
     from fastw2v import KeyedVectors
 
     kv = KeyedVectors.load_word2vec_format(out)

@@ -172,8 +172,8 @@ def load_native(path, mmap=True):
     vec_path = os.path.join(path, _VECTORS_FILE)
     try:
         vectors = np.load(vec_path, mmap_mode=mode, allow_pickle=False)
-    except ValueError as err:
-        raise _fail(vec_path, f"not a valid .npy file ({err})") from None
+    except (ValueError, EOFError) as err:  # (EOFError: an empty file; click said "Aborted!")
+        raise _fail(vec_path, f"not a valid .npy file ({err or 'empty'})") from None
     expected = (meta["count"], meta["vector_size"])
     if vectors.shape != expected or vectors.dtype.name != meta["dtype"]:
         raise _fail(vec_path, f"holds {vectors.dtype.name} {vectors.shape}, "
@@ -199,11 +199,15 @@ def load_native(path, mmap=True):
             key, tab, count = line.rpartition("\t")
             try:
                 counts[i] = int(count)
-            except ValueError:
+            except (ValueError, OverflowError):
                 tab = ""
-            if not tab:
+            if not tab or counts[i] < 0:
                 raise _fail(vocab_path, f"line {i + 1}: expected 'key<TAB>count', got {line[:60]!r}")
             keys.append(key)
     else:
         keys = lines
+    if len(set(keys)) != len(keys):  # (a duplicate became a traceback in the vocabulary)
+        seen = set()
+        twice = next(key for key in keys if key in seen or seen.add(key))
+        raise _fail(vocab_path, f"the key {twice[:60]!r} is listed twice")
     return keys, vectors, counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 import time
 import zlib
@@ -433,12 +434,40 @@ class TrainState:
         if not isinstance(data, dict) or set(data) != names:
             raise ValueError(f"training state fields {sorted(data) if isinstance(data, dict) else data!r}")
         state = cls(**data)
+        # (each field checked for its type: a string or a huge number here, in a
+        # directory edited by hand, became a traceback inside training)
         ints = ("epochs_trained", "run_epochs", "epoch", "position", "streams", "examples")
-        if not all(isinstance(getattr(state, k), int) and getattr(state, k) >= 0 for k in ints):
-            raise ValueError("training state counters must be non-negative integers")
+        if not all(_whole(getattr(state, k)) for k in ints):
+            raise ValueError("training state counters must be integers from 0 to 2**62")
         if state.epoch > state.run_epochs:
             raise ValueError(f"training state epoch {state.epoch} > run_epochs {state.run_epochs}")
+        numbers = [state.start_alpha, state.end_alpha, state.loss_sum]
+        if not isinstance(state.epoch_loss, list) or not all(
+                _finite(x) for x in numbers + state.epoch_loss) or min(numbers[:2]) < 0:
+            raise ValueError("training state rates and losses must be finite numbers")
+        corpus = state.corpus
+        if corpus is not None:
+            files = corpus.get("files") if isinstance(corpus, dict) else None
+            if not (isinstance(corpus, dict)
+                    and all(_whole(corpus.get(k)) for k in ("raw_tokens", "tokens", "sentences",
+                                                            "crc32"))
+                    and (files is None or isinstance(files, list)
+                         and all(isinstance(f, str) for f in files))):
+                raise ValueError(f"training state corpus {str(corpus)[:80]}")
+            if state.position > corpus["tokens"]:
+                raise ValueError(f"training state position {state.position} is beyond the "
+                                 f"corpus's {corpus['tokens']} tokens")
         return state
+
+
+def _whole(value):
+    """True for an int (not a bool) from 0 to 2**62."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2 ** 62
+
+
+def _finite(value):
+    """True for a finite int or float (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def corpus_fingerprint(corpus, files=None):
@@ -1035,7 +1064,7 @@ class Word2Vec:
             raise ConfigError(f"only threads and epochs may be changed when loading, not "
                               f"{', '.join(sorted(bad))}")
         try:
-            settings = {**meta["config"], **overrides}
+            settings = dict(meta["config"])
             if settings.get("threads") is None:
                 settings.pop("threads", None)
             config = TrainConfig(**settings)
@@ -1043,6 +1072,10 @@ class Word2Vec:
         except (KeyError, TypeError, ValueError) as exc:
             raise persist.ModelFormatError(f"{os.fspath(path)}: damaged model settings or "
                                            f"state ({exc})") from None
+        if overrides.get("threads", 0) is None:
+            del overrides["threads"]  # (None: the saved number)
+        if overrides:  # a bad one is the caller's ConfigError, not the model's damage
+            config = TrainConfig(**{**dataclasses.asdict(config), **overrides})
         if config.dim != syn0.shape[1]:
             raise persist.ModelFormatError(f"{os.fspath(path)}: damaged model: dim {config.dim} "
                                            f"but vectors of {syn0.shape[1]}")

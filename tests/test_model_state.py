@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from fastw2v import persist, word2vec
+from fastw2v.config import ConfigError
 from fastw2v.corpus import CorpusError
 from fastw2v.atomic import OutputPathError
 from fastw2v.word2vec import Word2Vec
@@ -182,6 +183,55 @@ def test_damaged_or_foreign_model_directories_are_refused(tmp_path, planted):
     meta_path.write_text(meta_path.read_text()[:50])
     with pytest.raises(persist.ModelFormatError, match="invalid JSON"):
         Word2Vec.load(tmp_path / "model")
+
+
+@pytest.mark.parametrize("field, value", [
+    ("epoch_loss", "abc"), ("loss_sum", "a"), ("start_alpha", "x"), ("streams", 2 ** 70),
+    ("corpus", "abc"), ("corpus.files", [1]), ("position", 10 ** 12), ("epoch", True)])
+def test_a_state_edited_by_hand_is_a_damaged_model_not_a_traceback(tmp_path, planted, field,
+                                                                     value):
+    # each became a traceback inside training (a numba typing error for start_alpha),
+    # or, for the position, a resumed run that trained past the corpus
+    sentences, _ = planted
+    m = Word2Vec(sentences=sentences, **SETTINGS)
+    m.save(tmp_path / "model")
+    meta_path = tmp_path / "model" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    state = meta["state"]
+    if field == "corpus.files":
+        state["corpus"] = {"files": value, "raw_tokens": 5, "tokens": 5, "sentences": 1,
+                           "crc32": 1}
+    else:
+        state[field] = value
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(persist.ModelFormatError, match="damaged model settings or state"):
+        Word2Vec.load(tmp_path / "model")
+
+
+def test_a_damaged_vocabulary_or_an_empty_matrix_is_a_damaged_model(tmp_path, planted):
+    sentences, _ = planted
+    Word2Vec(sentences=sentences, **SETTINGS).save(tmp_path / "model")
+    data = tmp_path / "model" / json.loads((tmp_path / "model" / "model.json").read_text())["data"]
+    vocab = (data / "vocab.txt").read_text().split("\n")
+    for edit, message in ((lambda lines: [lines[0]] + lines[:1] + lines[2:], "listed twice"),
+                          (lambda lines: lines[:1] + [lines[1].split("\t")[0] + "\t-5"]
+                           + lines[2:], "line 2: expected 'key<TAB>count'")):
+        (data / "vocab.txt").write_text("\n".join(edit(vocab)))
+        with pytest.raises(persist.ModelFormatError, match=message):
+            Word2Vec.load(tmp_path / "model")
+    (data / "vocab.txt").write_text("\n".join(vocab))
+    (data / "vectors.npy").write_bytes(b"")  # np.load's EOFError: click said "Aborted!"
+    with pytest.raises(persist.ModelFormatError, match="not a valid .npy file"):
+        Word2Vec.load(tmp_path / "model")
+
+
+def test_a_bad_override_on_load_is_the_caller_s_error_not_the_model_s(tmp_path, planted):
+    sentences, _ = planted
+    Word2Vec(sentences=sentences, **SETTINGS).save(tmp_path / "model")
+    with pytest.raises(ConfigError, match="threads must be at least 1") as caught:
+        Word2Vec.load(tmp_path / "model", threads=0)
+    assert not isinstance(caught.value, persist.ModelFormatError)
+    assert Word2Vec.load(tmp_path / "model", threads=None).config.threads == SETTINGS["threads"]
 
 
 def test_an_interrupted_save_keeps_the_previous_model(tmp_path, planted, monkeypatch):

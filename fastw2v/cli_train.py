@@ -355,10 +355,21 @@ def _train(model, resume, files, given, settings, save_to, printer, stop):
         schedule["start_alpha"] = settings["alpha"]
     if "min_alpha" in given:
         schedule["end_alpha"] = settings["min_alpha"]
+    # --init asks for a new run on the loaded vectors: the library's warning that
+    # train() restarts the learning rate speaks to Python callers, not to it
+    from .word2vec import logger as log
+
+    log.addFilter(_not_a_restart)
     try:
         return model.train(progress=printer.training, callbacks=callbacks, stop=stop, **schedule)
     except ConfigError as exc:
         raise config_error(exc) from None
+    finally:
+        log.removeFilter(_not_a_restart)
+
+
+def _not_a_restart(record):
+    return not record.getMessage().startswith("train() called again")
 
 
 def _finish(printer, model, result, total, output, save_to, status):

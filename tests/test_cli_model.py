@@ -176,7 +176,7 @@ def test_another_program_s_model_json_is_not_saved_over(tmp_path, corpus):
     assert (other / "model.json").read_text() == '{"architecture": "bert"}\n'
 
 
-def test_init_adds_the_new_words_and_trains_on_the_new_text(tmp_path):
+def test_init_adds_the_new_words_and_trains_on_the_new_text(tmp_path, caplog):
     sentences, _ = topic_corpus(n_sentences=800, seed=4)
     old = write_corpus(tmp_path / "old.txt", [s for s in sentences if not any(w.startswith("t5") for w in s)])
     new = write_corpus(tmp_path / "new.txt", sentences[:400])
@@ -184,6 +184,9 @@ def test_init_adds_the_new_words_and_trains_on_the_new_text(tmp_path):
     result = run("train", new, "--init", tmp_path / "m", "-o", tmp_path / "b.txt", "--epochs", "4",
                  "--alpha", "0.02", "--save-model", tmp_path / "m2", "-q")
     assert result.exit_code == 0, result.output
+    assert result.output == ""
+    # nor the library's warning to Python callers that train() restarts the rate
+    assert "train() called again" not in caplog.text
     first, grown = Word2Vec.load(tmp_path / "m"), Word2Vec.load(tmp_path / "m2")
     n = len(first.wv)
     assert grown.wv.index_to_key[:n] == first.wv.index_to_key

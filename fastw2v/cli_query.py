@@ -67,7 +67,18 @@ def _neighbours(kv, topn, **query):
 
 def _print_neighbours(results):
     for key, score in results:
-        click.echo(f"{key}\t{score:.4f}")
+        click.echo(f"{_one_line(key)}\t{score:.4f}")
+
+
+def _one_line(key):
+    """``key`` with tabs, line breaks and other unprintable characters escaped (``\\t``, ``\\x0b``).
+
+    (A key holding a tab or a line break broke the word, tab, score lines.)
+    """
+    if key.isprintable():
+        return key
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in key)
 
 
 def _key_error(err):

@@ -315,14 +315,17 @@ def _looks_like_text_record(data, dim):
     """True if `data` (bytes after the header) starts with a text line of a key + `dim` numbers."""
     end = data.find(b"\n")
     line = data if end < 0 else data[:end]
-    fields = line.split()
-    if len(fields) != dim + 1:
-        return False
-    try:
-        np.array(fields[1:], dtype=np.float64)
-    except ValueError:
-        return False
-    return True
+    # as _parse_text_chunk reads it: the key up to the first space (it may hold a
+    # tab, which the writers allow), or else the first of the whitespace fields
+    for numbers in (line.partition(b" ")[2].split(), line.split()[1:]):
+        if len(numbers) != dim:
+            continue
+        try:
+            np.array(numbers, dtype=np.float64)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 # Control bytes that no text line holds (tab, line breaks, vertical tab, form feed are allowed).

@@ -147,6 +147,17 @@ def test_damaged_values_and_a_zero_vector_are_clean_errors(tmp_path):
     assert_clean_error(run(similar, [tmp_path / "native", "a"]), "hold inf or NaN")
 
 
+def test_keys_with_tabs_are_read_and_shown_on_one_line(tmp_path):
+    # the writers allow a tab in a key; the format check refused such a file, and a key
+    # with a tab or a line break broke the word<TAB>score lines
+    path = tmp_path / "tab.txt"
+    KeyedVectors(np.array([[1, 2], [3, 4], [5, 6]], np.float32), ["a\tb", "c", "\x0bd"]) \
+        .save_word2vec_format(path)
+    result = run(similar, [path, "c", "--topn", 2])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["\\x0bd\t0.9987", "a\\tb\t0.9839"]
+
+
 def test_files_gensim_users_bring_are_read_or_named(model, tmp_path):
     import bz2
     import lzma

@@ -98,16 +98,20 @@ def argsort_top(scores, topn):
     return part.take(np.argsort(negated.take(part)))
 
 
-def _exact_answer(kv, a, b, c, limit, canon):
+def _exact_answer(kv, a, b, c, limit, canon, cosmul=False):
     """Answer one analogy question exactly as gensim does; return the predicted canonical index.
 
     a, b, c are canonical indices. The query is gensim's 3CosAdd mean (b + c - a over unit
     vectors), scores are computed for the first `limit` keys with the same float32
     operations as gensim, and the answer is the first of the top 5 (a, b, c excluded by
     index) whose folded form differs from a, b and c. Returns -1 when there is none.
+    With `cosmul` the scores are 3CosMul's (:meth:`KeyedVectors.most_similar_cosmul`).
     """
-    query = kv._gensim_mean([(b, 1.0), (c, 1.0), (a, -1.0)])
-    scores = kv._gensim_scores(query, limit)
+    if cosmul:
+        scores = kv.most_similar_cosmul(positive=[b, c], negative=[a], topn=None,
+                                        restrict_vocab=limit)
+    else:
+        scores = kv._gensim_scores(kv._gensim_mean([(b, 1.0), (c, 1.0), (a, -1.0)]), limit)
     excluded = (a, b, c)
     ranked = [i for i in argsort_top(scores, _ANALOGY_TOPN + 3) if i not in excluded]
     predicted = -1
@@ -225,8 +229,12 @@ def _section_accuracy(section):
 
 
 def evaluate_word_analogies(kv, analogies=BUNDLED_ANALOGIES, restrict_vocab=300000,
-                            case_insensitive=True, dummy4unknown=False):
-    """Accuracy on an analogy test set; see :meth:`KeyedVectors.evaluate_word_analogies`."""
+                            case_insensitive=True, dummy4unknown=False, cosmul=False):
+    """Accuracy on an analogy test set; see :meth:`KeyedVectors.evaluate_word_analogies`.
+
+    With `cosmul`, 3CosMul answers each question on its own (gensim's
+    ``similarity_function="most_similar_cosmul"``); 3CosAdd's are batched.
+    """
     lookup = vocab_lookup(kv.index_to_key, restrict_vocab, case_insensitive)
     limit = len(kv.index_to_key[:restrict_vocab])
     canon = _canonical_indices(kv.index_to_key, limit, lookup, case_insensitive)
@@ -242,7 +250,11 @@ def evaluate_word_analogies(kv, analogies=BUNDLED_ANALOGIES, restrict_vocab=3000
                 plan.append((number, quad, len(known)))
                 known.append(ids)
     known = np.array(known, dtype=np.int64).reshape(-1, 4)
-    predicted = answer_analogies(kv, known[:, :3], limit, canon)
+    if cosmul:
+        predicted = np.array([_exact_answer(kv, *(int(x) for x in q), limit, canon, cosmul=True)
+                              for q in known[:, :3]], dtype=np.int64)
+    else:
+        predicted = answer_analogies(kv, known[:, :3], limit, canon)
     correct = predicted == known[:, 3]
 
     sections = [{"section": name, "correct": [], "incorrect": []} for name, _ in parsed]

@@ -659,8 +659,10 @@ class KeyedVectors(VectorFiles, VectorStore):
             Compare words upper-cased; the first key of each folded form is used.
         dummy4unknown : bool
             Count OOV questions as incorrect instead of skipping them.
-        similarity_function : {'most_similar'}
-            Accepted for gensim compatibility; 3CosAdd is the only method.
+        similarity_function : {'most_similar', 'most_similar_cosmul'}
+            3CosAdd (answered in batches) or 3CosMul (Levy and Goldberg, 2014;
+            question by question, so slower). gensim 4.4 takes the second name
+            too but answers by 3CosAdd whatever it is given.
 
         Returns
         -------
@@ -670,10 +672,11 @@ class KeyedVectors(VectorFiles, VectorStore):
             ``{'section': name, 'correct': [(a, b, c, d), ...], 'incorrect': [...]}`` per
             section, then a ``'Total accuracy'`` section.
         """
-        if similarity_function != "most_similar":
+        if similarity_function not in ("most_similar", "most_similar_cosmul"):
             raise ValueError(f"unsupported similarity_function {similarity_function!r}")
-        return evaluation.evaluate_word_analogies(self, analogies, restrict_vocab,
-                                                  case_insensitive, dummy4unknown)
+        return evaluation.evaluate_word_analogies(
+            self, analogies, restrict_vocab, case_insensitive, dummy4unknown,
+            cosmul=similarity_function == "most_similar_cosmul")
 
     def evaluate_word_pairs(self, pairs=evaluation.BUNDLED_WORD_PAIRS, delimiter="\t", encoding="utf8",
                             restrict_vocab=300000, case_insensitive=True, dummy4unknown=False):

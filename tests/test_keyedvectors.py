@@ -332,6 +332,29 @@ def test_gensim_small_analogy_file(gensim_pair, tmp_path):
         assert ours.evaluate_word_analogies(str(path), **kwargs) == theirs.evaluate_word_analogies(str(path), **kwargs)
 
 
+def test_analogies_by_3cosmul_answer_as_most_similar_cosmul_does(tmp_path):
+    # similarity_function="most_similar_cosmul" was refused (gensim 4.4 takes the name
+    # and still answers by 3CosAdd)
+    kv = random_kv(n=300, dim=8, seed=2)
+    k = kv.index_to_key
+    rng = np.random.default_rng(5)
+    quads = [[k[i] for i in rng.choice(60, 4, replace=False)] for _ in range(150)]
+    path = tmp_path / "q.txt"
+    path.write_text(": s\n" + "".join(" ".join(q) + "\n" for q in quads), encoding="utf-8")
+    score, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=200,
+                                                 similarity_function="most_similar_cosmul")
+    expected = []
+    for a, b, c, d in quads:
+        answers = kv.most_similar_cosmul(positive=[b, c], negative=[a], topn=5,
+                                         restrict_vocab=200)
+        first = next(w for w, _ in answers if w.upper() not in (a.upper(), b.upper(), c.upper()))
+        expected.append(first == d)
+    correct = {tuple(q) for q in sections[0]["correct"]}
+    assert [tuple(w.upper() for w in q) in correct for q in quads] == expected
+    assert score == pytest.approx(sum(expected) / len(quads)) and 0 < sum(expected)
+    assert score != kv.evaluate_word_analogies(str(path), restrict_vocab=200)[0]
+
+
 def test_gensim_bundled_evaluation(gensim_pair):
     ours, theirs = gensim_pair
     score, sections = ours.evaluate_word_analogies()

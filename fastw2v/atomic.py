@@ -63,7 +63,13 @@ def resolve_output(path):
         raise OutputPathError(f"{path}: names a folder; give a file name")
     real = os.path.realpath(path)
     try:
-        st = os.stat(real)
+        # the path itself first: the kernel follows links that realpath cannot
+        # (/dev/stdout into a pipe is /proc/self/fd/1, whose target, "pipe:[N]",
+        # is no path: it passed as a new file, and the write failed after training)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            st = os.stat(real)
     except FileNotFoundError:
         st = None
     except OSError as exc:  # a symlink loop, a component that is a file, ...

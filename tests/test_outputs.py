@@ -33,6 +33,20 @@ def test_special_files_are_refused_before_anything_is_written(tmp_path, corpus):
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_dev_stdout_into_a_pipe_is_refused_before_training(tmp_path, corpus):
+    # /proc/self/fd/N links to "pipe:[123]", no path: it passed as a new file, and the
+    # write failed after the whole run
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "fastw2v", "train", str(corpus), "-o",
+                           "/dev/stdout", *FAST], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=120)
+    assert proc.returncode == 1 and "not a regular file" in proc.stderr
+    assert "vocabulary" not in proc.stderr and proc.stdout == ""
+
+
 def test_a_symlink_is_followed_to_its_target(tmp_path, corpus):
     target = tmp_path / "real.bin"
     target.write_bytes(b"old")

@@ -228,6 +228,30 @@ def test_a_real_ctrl_c_saves_the_model_and_resume_goes_on(tmp_path):
     assert np.isfinite(Word2Vec.load(model).wv.vectors).all()
 
 
+@pytest.mark.skipif(os.name != "posix", reason="needs flock")
+def test_a_second_run_saving_to_the_same_model_folder_is_refused(tmp_path, corpus):
+    # each removed the other's data folder, and one failed after training, its vectors lost
+    model = tmp_path / "m"
+    proc = start_training(corpus, tmp_path / "v.bin", extra=("--save-model", model))
+    try:
+        result = run("train", corpus, "-o", tmp_path / "w.bin", *FAST, "--save-model", model)
+        assert_clean_error(result, "is in use by another fastw2v run saving there")
+        assert not (tmp_path / "w.bin").exists()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    result = run("train", corpus, "-o", tmp_path / "w.bin", *FAST, "--save-model", model)
+    assert result.exit_code == 0, result.output  # released when the first ended
+    # a folder made for a run that failed before saving is not left behind
+    one_word = tmp_path / "one.txt"
+    one_word.write_text("same same same\n")  # refused once read, after the folder was made
+    result = run("train", one_word, "-o", tmp_path / "x.bin", *FAST, "--save-model",
+                 tmp_path / "new")
+    assert_clean_error(result, "only 1 distinct word(s)")
+    assert not (tmp_path / "new").exists()
+
+
 def test_hierarchical_softmax_from_the_command_line(tmp_path, corpus):
     result = run("train", corpus, "-o", tmp_path / "v.txt", *FAST, "--hs", "--negative", "0",
                  "--save-model", tmp_path / "m")

@@ -339,6 +339,8 @@ def from_gensim(kwargs):
     for name in GENSIM_IGNORED:
         kwargs.pop(name, None)
     for old, new in DEPRECATED.items():
+        if old in kwargs and kwargs[old] is None:  # gensim's default, written out: no cap
+            del kwargs[old]
         if old in kwargs:
             warnings.warn(f"{old} is deprecated: it is now {new} (gensim's name for a cap on "
                           f"the final vocabulary)", FutureWarning, stacklevel=4)

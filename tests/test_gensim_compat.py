@@ -170,7 +170,10 @@ def test_max_vocab_size_is_a_deprecated_alias_of_max_final_vocab():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         n = Word2Vec(sentences, max_final_vocab=5, min_count=1, epochs=1)
+        # gensim's default written out (code copied from gensim's docs): no cap, no warning
+        everything = Word2Vec(sentences, max_vocab_size=None, min_count=1, epochs=1)
     assert m.wv.index_to_key == n.wv.index_to_key == ["w0", "w1", "w2", "w3", "w4"]
+    assert len(everything.wv) == 29
 
 
 def test_train_accepts_gensim_arguments_and_refuses_unknown_ones(corpus):

@@ -512,6 +512,12 @@ class _Vocab(dict):
         if "\n" in token or "\r" in token:  # refused now rather than when saving, after training
             raise ValueError(f"token {token!r} holds a line break, which no vectors file or "
                              "saved model can hold")
+        try:
+            token.encode("utf-8")
+        except UnicodeEncodeError:  # (likewise: every save failed after training)
+            raise ValueError(f"token {token!r} holds a lone surrogate, which is no Unicode "
+                             "character: no file can hold it (text decoded with "
+                             "errors='surrogateescape'?)") from None
         self[token] = index = len(self)
         return index
 
@@ -533,7 +539,7 @@ def scan_sentences(sentences):
         A sentence is a ``str`` or ``bytes`` (not a list of tokens), or holds a token
         that is not a ``str``; the message names the sentence, counted from 0.
     ValueError
-        A token holds a line break (likewise).
+        A token holds a line break or a lone surrogate (likewise).
     """
     vocab = _Vocab()
     lookup = vocab.__getitem__

@@ -418,6 +418,9 @@ def test_numpy_scalar_settings_are_saved_as_numbers(tmp_path, planted):
 def test_a_token_with_a_line_break_is_refused_before_training(planted):
     with pytest.raises(ValueError, match=r"sentence 1: token 'x\\ny' holds a line break"):
         Word2Vec(sentences=[["a", "b"], ["a", "x\ny"]], **SETTINGS)
+    # a lone surrogate (bytes decoded with surrogateescape): every save failed after training
+    with pytest.raises(ValueError, match=r"sentence 0: token 'caf\\udce9' holds a lone surrogate"):
+        Word2Vec(sentences=[[b"caf\xe9".decode("utf-8", "surrogateescape"), "b"]], **SETTINGS)
 
 
 def test_a_whole_model_directory_loads_as_its_word_vectors(tmp_path, planted):

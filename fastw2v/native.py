@@ -97,6 +97,9 @@ def save_native(path, keys, vectors, counts=None, dtype=None):
         counts = np.asarray(counts, dtype=np.int64)
         if counts.shape != (len(keys),):
             raise ValueError(f"counts of shape {counts.shape} do not match {len(keys)} keys")
+    if os.path.lexists(path) and not os.path.isdir(path):  # (a gensim pickle, say)
+        raise OutputPathError(f"{path} exists and is not a directory; vectors are saved to "
+                              "a directory (save_word2vec_format writes one file)")
     if os.path.isdir(path):
         entries = os.listdir(path)
         if not entries:  # (a save_model data folder, just made)

@@ -492,6 +492,10 @@ def test_a_native_save_into_a_folder_of_other_files_is_refused(tmp_path):
     (tmp_path / "empty").mkdir()
     KeyedVectors(vectors, keys).save(tmp_path / "empty")
     assert KeyedVectors.load(tmp_path / "empty").index_to_key == keys
+    (tmp_path / "g.kv").write_bytes(b"\x80\x04gensim pickle")  # a NotADirectoryError before
+    with pytest.raises(atomic.OutputPathError, match="g.kv exists and is not a directory"):
+        KeyedVectors(vectors, keys).save(tmp_path / "g.kv")
+    assert (tmp_path / "g.kv").read_bytes() == b"\x80\x04gensim pickle"
 
 
 def test_written_file_permissions(tmp_path):

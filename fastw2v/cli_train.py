@@ -556,31 +556,36 @@ def _train_on_cluster(corpus, output, fmt, quiet, report, save_model, from_model
     if threads is None:  # each worker's own thread count
         settings.pop("threads")
     try:
+        # The handlers stay while the cluster closes (seconds, for a LocalCluster): a
+        # second Ctrl-C after the vectors were written landed there, and printed a bare
+        # "aborted" under "partial vectors ... written".
         with StopSignals() as stop:
-            model = cluster_train(client, files, round_words=round_words or ROUND_WORDS,
-                                  overlap=not lockstep,
-                                  progress=printer.training, stop=stop, **settings)
-            stop.saving = True
-            if save_model:
-                _save_model(model, save_model)
-            write_vectors(output, model.wv, fmt)
-            total = time.perf_counter() - started
-            if report:
-                _write_report(report, model, model.result, total, output, fmt)
-            stop.done = True
-            shown = model.distributed
-            printer.line(f"cluster: {shown.workers} workers, {shown.rounds} rounds "
-                         f"{'in lockstep' if lockstep else 'overlapped'}, "
-                         f"{human(sum(shown.bytes_per_round) / max(shown.rounds, 1))}B a round, "
-                         f"{shown.communication_share:.0%} of the time outside the kernels"
-                         + (f", {len(shown.failures)} failed shard rounds" if shown.failures else ""))
-            _finish(printer, model, model.result, total, output, None, stop.status)
+            try:
+                model = cluster_train(client, files, round_words=round_words or ROUND_WORDS,
+                                      overlap=not lockstep,
+                                      progress=printer.training, stop=stop, **settings)
+                stop.saving = True
+                if save_model:
+                    _save_model(model, save_model)
+                write_vectors(output, model.wv, fmt)
+                total = time.perf_counter() - started
+                if report:
+                    _write_report(report, model, model.result, total, output, fmt)
+                stop.done = True
+                shown = model.distributed
+                printer.line(f"cluster: {shown.workers} workers, {shown.rounds} rounds "
+                             f"{'in lockstep' if lockstep else 'overlapped'}, "
+                             f"{human(sum(shown.bytes_per_round) / max(shown.rounds, 1))}B a "
+                             f"round, {shown.communication_share:.0%} of the time outside the "
+                             "kernels" + (f", {len(shown.failures)} failed shard rounds"
+                                          if shown.failures else ""))
+                _finish(printer, model, model.result, total, output, None, stop.status)
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
     except (TrainingDiverged, CorpusError, ConfigError, ClusterError) as exc:
         raise click.ClickException(f"{exc}; nothing written") from None
     except KeyboardInterrupt as exc:
         printer.line("aborted: nothing written", force=True)
         sys.exit(getattr(exc, "status", EXIT_INTERRUPTED))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

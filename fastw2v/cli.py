@@ -50,7 +50,9 @@ def main():
 
 DEMO_CORPUS = os.path.join(os.path.dirname(__file__), "data", "demo.txt.gz")
 DEMO_WORDS = ("you", "year", "car")
-DEMO_ANALOGY = ("king", "man", "queen")  # king is to man as queen is to ?
+# berlin is to germany as paris is to ? (france, with 1 and 2 threads: the sample's
+# 1M tokens are too few for king : man = queen : ?, which answered "spider")
+DEMO_ANALOGY = ("berlin", "germany", "paris")
 
 
 @main.command()

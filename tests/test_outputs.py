@@ -122,7 +122,7 @@ def test_demo_output_failure_is_one_line(tmp_path, monkeypatch):
     import fastw2v.cli_train
     import fastw2v.formats
 
-    words = "you year car king man queen the a of and".split()
+    words = [*fastw2v.cli.DEMO_WORDS, *fastw2v.cli.DEMO_ANALOGY, "the", "a", "of", "and"]
     small = write_corpus(tmp_path / "demo.txt", [words] * 50)
     monkeypatch.setattr(fastw2v.cli, "DEMO_CORPUS", str(small))
 

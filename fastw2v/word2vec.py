@@ -900,14 +900,21 @@ class Word2Vec:
                                f"({st.epoch} of {st.run_epochs} epochs)" if st.run_epochs else
                                "there is no stopped run to resume: this model was never trained")
         saved = st.corpus
+        recorded = False
         if source is None and (self.corpus is None or corpus_fingerprint(self.corpus) != {**saved, "files": None}):
             if not saved.get("files"):
                 raise CorpusError("the stopped run read standard input or in-memory sentences; "
                                   "give its corpus again to resume")
-            source = saved["files"]
+            source, recorded = saved["files"], True
         if source is not None:
-            self.corpus = vocab_update.encode_with(scan(source, None, self.config.threads),
-                                                   self.vocab)
+            try:
+                scanned = scan(source, None, self.config.threads)
+            except CorpusError as exc:
+                if not recorded:
+                    raise
+                raise CorpusError(f"{exc} (the stopped run's corpus is not where it was read; "
+                                  "if it moved, give it again to resume)") from None
+            self.corpus = vocab_update.encode_with(scanned, self.vocab)
             self._source = source
             self._source_files = _corpus_files(source)
         now = corpus_fingerprint(self.corpus)

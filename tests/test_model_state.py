@@ -71,6 +71,10 @@ def test_resume_needs_a_stopped_run_and_the_same_corpus(tmp_path, planted):
         m.build_vocab(corpus_file=path).train(resume=True)
     m.train(stop=_stop_after(0))
     m.save(tmp_path / "model")
+    path.rename(tmp_path / "moved.txt")  # "no such file" alone did not say what to do
+    with pytest.raises(CorpusError, match="not where it was read; if it moved, give it again"):
+        Word2Vec.load(tmp_path / "model").train(resume=True)
+    (tmp_path / "moved.txt").rename(path)
     write_corpus(path, sentences[:-1])  # the corpus changed on disk
     loaded = Word2Vec.load(tmp_path / "model")
     with pytest.raises(CorpusError, match="differs from the one the stopped run trained on"):

@@ -240,5 +240,9 @@ def _exchange(new, path):
                            dir=os.path.dirname(os.path.abspath(path)))
     os.rmdir(old)
     os.rename(path, old)
-    os.rename(new, path)
+    try:
+        os.rename(new, path)
+    except BaseException:
+        os.rename(old, path)  # the old directory back where it was
+        raise
     os.rename(old, new)

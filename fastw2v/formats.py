@@ -387,8 +387,8 @@ def _looks_like_binary_records(head, dim, records=8):
     """True if `head` starts with binary records (up to `records` of them) of plausible vectors.
 
     Each: a key without whitespace, one space, ``4 * dim`` bytes of finite float32
-    values below 1e4 in size (trained vectors are; text read as float32 is not:
-    ``b"york"`` is 1.2e26), then an optional ``"\\n"``. Decides the files whose
+    values below 1e15 in size (vectors are, unnormalised ones too; text read as
+    float32 often is not: ``b"york"`` is 1.2e26), then an optional ``"\\n"``. Decides the files whose
     first vector's bytes happen to be printable, which a dim of 1 or 2 makes
     likely enough (1 file in 16 at dim 1).
     """
@@ -401,7 +401,7 @@ def _looks_like_binary_records(head, dim, records=8):
         if space <= pos or len(key.split()) != 1 or space + 1 + nbytes > len(head):
             return False
         values = np.frombuffer(head, dtype=_BINARY_DTYPE, count=dim, offset=space + 1)
-        if not (np.isfinite(values).all() and np.abs(values).max() < 1e4):
+        if not (np.isfinite(values).all() and np.abs(values).max() < 1e15):
             return False
         pos = space + 1 + nbytes
         if head[pos:pos + 1] == b"\n":

@@ -14,6 +14,7 @@ complete or not at all. Malformed or inconsistent files raise
 :class:`~fastw2v.formats.VectorsFormatError` naming the file.
 """
 
+import errno
 import json
 import os
 
@@ -101,15 +102,39 @@ def save_native(path, keys, vectors, counts=None, dtype=None):
         raise OutputPathError(f"{path} exists and is not a directory; vectors are saved to "
                               "a directory (save_word2vec_format writes one file)")
     if os.path.isdir(path):
+        # through a link to its target, as files are written (the link was replaced)
+        path = os.path.realpath(path)
         entries = os.listdir(path)
         if not entries:  # (a save_model data folder, just made)
             _write_native_files(path, keys, vectors, counts)
             return
-        if _META_FILE not in entries or not _is_native(path):
+        # only a folder of saved vectors is replaced: the whole folder goes, so
+        # anything else in it (a user's notes beside the vectors) would go with it
+        if not set(entries) <= _NATIVE_FILES | {e for e in entries if _is_temp(e)} \
+                or not _is_native(path):
             raise OutputPathError(f"{path} is a directory that holds other files, not saved "
                                   "vectors; choose a new or empty directory")
-    with atomic_directory(path) as tmp:
-        _write_native_files(tmp, keys, vectors, counts)
+    try:
+        with atomic_directory(path) as tmp:
+            _write_native_files(tmp, keys, vectors, counts)
+    except OSError as exc:
+        # a folder that cannot be swapped (a mount point, the current directory:
+        # EBUSY) or built beside (a read-only parent): rewritten in place, file by
+        # file, meta.json last, as before the swap
+        if not os.path.isdir(path) or exc.errno not in _IN_PLACE_ERRORS:
+            raise
+        _write_native_files(path, keys, vectors, counts)
+
+
+#: The files of a saved-vectors directory.
+_NATIVE_FILES = frozenset({_VECTORS_FILE, _VOCAB_FILE, _META_FILE})
+#: Errors of a directory swap after which the files are rewritten in place.
+_IN_PLACE_ERRORS = (errno.EBUSY, errno.EXDEV, errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _is_temp(name):
+    """True for a partial file of :func:`fastw2v.atomic.atomic_write` (``.NAME.XXXX.tmp``)."""
+    return name.startswith(".") and name.endswith(".tmp")
 
 
 def _is_native(path):

@@ -298,10 +298,11 @@ def test_binary_files_of_a_small_dim_with_printable_bytes_are_read(tmp_path, dim
         keys, got = read_word2vec(path, binary=binary)
         assert keys == ["w0", "w1", "w2"] and np.array_equal(got, vectors)
     rng = np.random.default_rng(0)
-    for _ in range(200):
-        vectors = (0.3 * rng.standard_normal((5, dim))).astype(np.float32)
-        write_word2vec(path, [f"w{i}" for i in range(5)], vectors, binary=True)
-        assert np.array_equal(read_word2vec(path)[1], vectors)
+    for scale in (0.3, 1e5):  # unnormalised vectors too (1e5: 1 file in 12 was refused)
+        for _ in range(200):
+            vectors = (scale * rng.standard_normal((5, dim))).astype(np.float32)
+            write_word2vec(path, [f"w{i}" for i in range(5)], vectors, binary=True)
+            assert np.array_equal(read_word2vec(path)[1], vectors)
 
 
 @pytest.mark.parametrize("binary", [False, True])
@@ -481,6 +482,50 @@ def test_a_native_save_over_saved_vectors_replaces_them_whole_or_not_at_all(tmp_
     assert sorted(os.listdir(tmp_path)) == ["model"]  # the old directory is gone
 
 
+def test_a_native_save_through_a_link_or_where_no_swap_is_possible(tmp_path, monkeypatch):
+    import errno
+
+    keys, vectors = sample()
+    KeyedVectors(vectors, keys).save(tmp_path / "d1")
+    os.symlink(tmp_path / "d1", tmp_path / "link")
+    KeyedVectors(vectors[:4], keys[:4]).save(tmp_path / "link")  # the link was replaced
+    assert os.path.islink(tmp_path / "link")
+    assert KeyedVectors.load(tmp_path / "d1").index_to_key == keys[:4]
+    assert sorted(os.listdir(tmp_path)) == ["d1", "link"]
+    # a mount point or the current directory cannot be swapped (EBUSY): rewritten in place
+    def busy(new, path):
+        raise OSError(errno.EBUSY, "Device or resource busy", path)
+
+    monkeypatch.setattr(atomic, "_exchange", busy)
+    KeyedVectors(vectors[:6], keys[:6]).save(tmp_path / "d1")
+    assert KeyedVectors.load(tmp_path / "d1").index_to_key == keys[:6]
+    assert sorted(os.listdir(tmp_path)) == ["d1", "link"]
+
+
+def test_the_two_rename_swap_puts_the_old_directory_back_when_the_second_fails(tmp_path,
+                                                                            monkeypatch):
+    import ctypes
+
+    keys, vectors = sample()
+    path = tmp_path / "v"
+    KeyedVectors(vectors, keys).save(path)
+    monkeypatch.setattr(ctypes, "CDLL", lambda *a, **k: (_ for _ in ()).throw(OSError()))
+    real, calls = os.rename, []
+
+    def second_fails(src, dst):
+        calls.append(src)
+        if len(calls) == 2:
+            raise OSError(28, "simulated: no space")
+        return real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "rename", second_fails)
+    with pytest.raises(OSError, match="simulated"):
+        KeyedVectors(vectors[:3], keys[:3]).save(path)
+    monkeypatch.setattr(atomic.os, "rename", real)
+    assert KeyedVectors.load(path).index_to_key == keys  # (the path had disappeared)
+    assert sorted(os.listdir(tmp_path)) == ["v"]
+
+
 def test_a_native_save_into_a_folder_of_other_files_is_refused(tmp_path):
     folder = tmp_path / "mine"
     folder.mkdir()
@@ -492,6 +537,13 @@ def test_a_native_save_into_a_folder_of_other_files_is_refused(tmp_path):
     (tmp_path / "empty").mkdir()
     KeyedVectors(vectors, keys).save(tmp_path / "empty")
     assert KeyedVectors.load(tmp_path / "empty").index_to_key == keys
+    # a folder of saved vectors with the user's files beside them: the swap removed them
+    KeyedVectors(vectors, keys).save(tmp_path / "mixed")
+    (tmp_path / "mixed" / "NOTES.md").write_text("notes")
+    with pytest.raises(atomic.OutputPathError, match="holds other files"):
+        KeyedVectors(vectors[:3], keys[:3]).save(tmp_path / "mixed")
+    assert (tmp_path / "mixed" / "NOTES.md").read_text() == "notes"
+    assert KeyedVectors.load(tmp_path / "mixed").index_to_key == keys
     (tmp_path / "g.kv").write_bytes(b"\x80\x04gensim pickle")  # a NotADirectoryError before
     with pytest.raises(atomic.OutputPathError, match="g.kv exists and is not a directory"):
         KeyedVectors(vectors, keys).save(tmp_path / "g.kv")

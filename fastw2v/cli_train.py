@@ -333,9 +333,14 @@ def _lock_model_folder(path):
                                    "wait for it to end or choose another folder") from None
 
     def release():
-        os.close(fd)
-        if made and not os.listdir(path):
-            os.rmdir(path)
+        try:
+            # only the folder locked, if still empty (it may have been moved or removed)
+            if made and os.path.samestat(os.stat(path), os.fstat(fd)) and not os.listdir(path):
+                os.rmdir(path)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
     click.get_current_context().call_on_close(release)
 

@@ -23,8 +23,10 @@ model loadable.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 
@@ -46,6 +48,8 @@ class ModelFormatError(ValueError):
     """A model directory is missing, damaged, or of another format; the message names it."""
 
 
+#: A data folder's name: the prefix and :func:`tempfile.mkdtemp`'s 8 random characters.
+_DATA_NAME = re.compile(re.escape(_DATA_PREFIX) + r"[a-z0-9_]{8}")
 #: The files a data folder holds (:func:`fastw2v.native.save_native`'s, and the
 #: output matrices); a folder holding anything else is not one of ours.
 _DATA_FILES = frozenset({"vectors.npy", "vocab.txt", "meta.json"}
@@ -69,13 +73,14 @@ def is_model(path):
 
 
 def _is_data_folder(folder):
-    """True if ``folder`` is a data folder a save wrote or began: only our files in it.
+    """True if ``folder`` is a data folder a save wrote or began: named as a save names
+    them (``data-`` and :func:`tempfile.mkdtemp`'s 8 characters), only our files in it.
 
     Partial writes leave ``.NAME.XXXX.tmp`` files (:func:`fastw2v.atomic.atomic_write`).
     Only such folders are taken as ours and removed: a user's ``data-raw/``
     beside a model, holding the corpus, was deleted by the next save.
     """
-    if not (os.path.basename(folder).startswith(_DATA_PREFIX) and os.path.isdir(folder)
+    if not (_DATA_NAME.fullmatch(os.path.basename(folder)) and os.path.isdir(folder)
             and not os.path.islink(folder)):
         return False
     return all(name in _DATA_FILES or (name.startswith(".") and name.endswith(".tmp"))
@@ -105,7 +110,8 @@ def check_target(path):
     if os.path.isfile(os.path.join(path, MODEL_FILE)):
         raise OutputPathError(f"{path} holds a {MODEL_FILE} that is not a fastw2v model's; "
                               "choose a new or empty directory")
-    if not all(_is_data_folder(os.path.join(path, name)) for name in os.listdir(path)):
+    if not all(_is_data_folder(os.path.join(path, name)) or _is_model_temp(name)
+               for name in os.listdir(path)):
         raise OutputPathError(f"{path} is a directory that holds other files, not a "
                               "fastw2v model; choose a new or empty directory")
 
@@ -155,6 +161,14 @@ def save_model(path, keys, syn0, outputs, counts, meta):
         folder = os.path.join(path, name)
         if name != os.path.basename(data) and _is_data_folder(folder):
             shutil.rmtree(folder, ignore_errors=True)
+        elif _is_model_temp(name):
+            with contextlib.suppress(OSError):
+                os.unlink(folder)
+
+
+def _is_model_temp(name):
+    """True for a partial ``model.json`` an interrupted save left (``.model.json.XXXX.tmp``)."""
+    return name.startswith(f".{MODEL_FILE}.") and name.endswith(".tmp")
 
 
 def read_meta(path):

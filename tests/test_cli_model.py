@@ -155,16 +155,22 @@ def test_saving_a_model_removes_only_its_own_data_folders(tmp_path, corpus):
     assert run("train", text, "-o", tmp_path / "v.bin", *FAST, "--save-model", model).exit_code == 0
     (model / "data-eval").mkdir()  # the user's, added beside the model
     (model / "data-eval" / "notes.txt").write_text("mine\n")
-    stale = model / "data-old0001"  # a save's leftover: only our files, and a partial one
+    (model / "data-raw").mkdir()  # named like ours in part, holding a file named like ours
+    (model / "data-raw" / "vocab.txt").write_text("mine\n")
+    (model / "data-2024-notes").mkdir()
+    (model / ".model.json.ab12cd34.tmp").write_text("{")  # an interrupted save's
+    stale = model / "data-old00001"  # a save's leftover: only our files, and a partial one
     stale.mkdir()
     (stale / "vocab.txt").write_text("a\t1\n")
     (stale / ".vectors.npy.x1y2.tmp").write_bytes(b"\x93NUMPY")
     result = run("train", text, "-o", tmp_path / "v.bin", *FAST, "--save-model", model)
     assert result.exit_code == 0, result.output
     assert (model / "data-eval" / "notes.txt").read_text() == "mine\n"
-    assert not stale.exists()
+    assert (model / "data-raw" / "vocab.txt").read_text() == "mine\n"
+    assert (model / "data-2024-notes").is_dir()
+    assert not stale.exists() and not (model / ".model.json.ab12cd34.tmp").exists()
     assert Word2Vec.load(model).wv.vectors.shape[0] > 0
-    assert len([n for n in os.listdir(model) if n.startswith("data-")]) == 2
+    assert len([n for n in os.listdir(model) if n.startswith("data-")]) == 4
 
 
 def test_another_program_s_model_json_is_not_saved_over(tmp_path, corpus):

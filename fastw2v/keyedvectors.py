@@ -53,7 +53,7 @@ def _refuse_bytes(value):
     Iterated, ``b"king"`` is the row numbers 107, 105, 110, 103, so a query
     would quietly answer for four other words (gensim does so in most methods).
     """
-    if isinstance(value, (bytes, bytearray)):
+    if isinstance(value, (bytes, bytearray, memoryview)):
         raise TypeError(f"keys are str, not bytes: decode {bytes(value[:40])!r} first")
 
 

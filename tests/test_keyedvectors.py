@@ -245,7 +245,8 @@ def test_bytes_are_refused_as_keys():
                  lambda: kv.similar_by_word(b"w1"), lambda: kv.most_similar([b"w1", "w2"]),
                  lambda: kv[b"w1"],
                  lambda: kv.get_mean_vector(b"w1"), lambda: kv.doesnt_match(b"w1"),
-                 lambda: kv.most_similar(positive=["w1"], negative=bytearray(b"w2"))):
+                 lambda: kv.most_similar(positive=["w1"], negative=bytearray(b"w2")),
+                 lambda: kv[memoryview(b"w1")]):
         with pytest.raises(TypeError, match="keys are str, not bytes: decode b'w"):
             call()
 

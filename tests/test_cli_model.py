@@ -258,6 +258,25 @@ def test_a_second_run_saving_to_the_same_model_folder_is_refused(tmp_path, corpu
     assert not (tmp_path / "new").exists()
 
 
+def test_a_model_folder_moved_during_the_run_is_left_alone(tmp_path, monkeypatch):
+    # the lock's clean-up listed the folder it had made: moved meanwhile, a traceback
+    import fastw2v.cli_train
+
+    one_word = tmp_path / "one.txt"
+    one_word.write_text("same same same\n")  # refused once read
+    real_read = fastw2v.cli_train._read
+
+    def move_then_read(*args, **kwargs):
+        (tmp_path / "new").rename(tmp_path / "moved")
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(fastw2v.cli_train, "_read", move_then_read)
+    result = run("train", one_word, "-o", tmp_path / "x.bin", *FAST, "--save-model",
+                 tmp_path / "new")
+    assert_clean_error(result, "only 1 distinct word(s)")
+    assert (tmp_path / "moved").is_dir() and not (tmp_path / "new").exists()
+
+
 def test_hierarchical_softmax_from_the_command_line(tmp_path, corpus):
     result = run("train", corpus, "-o", tmp_path / "v.txt", *FAST, "--hs", "--negative", "0",
                  "--save-model", tmp_path / "m")

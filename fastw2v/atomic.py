@@ -33,6 +33,15 @@ def _temp_prefix(path):
     return f".{os.path.basename(path)[:_TEMP_NAME_CHARS]}."
 
 
+def is_temp_name(name, of=None):
+    """True if ``name`` is a temporary file or folder of this module's writes (``.NAME.XXXX.tmp``).
+
+    What an interrupted write leaves; with ``of``, only one of writing ``of``.
+    """
+    prefix = "." if of is None else _temp_prefix(of)
+    return name.startswith(prefix) and name.endswith(".tmp")
+
+
 def resolve_output(path):
     """The regular file that writing `path` will create or replace, checked before any write.
 

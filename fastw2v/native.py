@@ -20,7 +20,7 @@ import os
 
 import numpy as np
 
-from .atomic import OutputPathError, atomic_directory, atomic_write
+from .atomic import OutputPathError, atomic_directory, atomic_write, is_temp_name
 from .formats import _fail  # VectorsFormatError('<file>: <problem>'), as the word2vec readers raise
 from .vecmath import all_finite
 
@@ -110,7 +110,7 @@ def save_native(path, keys, vectors, counts=None, dtype=None):
             return
         # only a folder of saved vectors is replaced: the whole folder goes, so
         # anything else in it (a user's notes beside the vectors) would go with it
-        if not set(entries) <= _NATIVE_FILES | {e for e in entries if _is_temp(e)} \
+        if not set(entries) <= NATIVE_FILES | {e for e in entries if is_temp_name(e)} \
                 or not _is_native(path):
             raise OutputPathError(f"{path} is a directory that holds other files, not saved "
                                   "vectors; choose a new or empty directory")
@@ -127,14 +127,9 @@ def save_native(path, keys, vectors, counts=None, dtype=None):
 
 
 #: The files of a saved-vectors directory.
-_NATIVE_FILES = frozenset({_VECTORS_FILE, _VOCAB_FILE, _META_FILE})
+NATIVE_FILES = frozenset({_VECTORS_FILE, _VOCAB_FILE, _META_FILE})
 #: Errors of a directory swap after which the files are rewritten in place.
 _IN_PLACE_ERRORS = (errno.EBUSY, errno.EXDEV, errno.EACCES, errno.EPERM, errno.EROFS)
-
-
-def _is_temp(name):
-    """True for a partial file of :func:`fastw2v.atomic.atomic_write` (``.NAME.XXXX.tmp``)."""
-    return name.startswith(".") and name.endswith(".tmp")
 
 
 def _is_native(path):

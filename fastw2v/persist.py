@@ -33,7 +33,7 @@ import tempfile
 import numpy as np
 
 from . import native
-from .atomic import OutputPathError, atomic_write
+from .atomic import OutputPathError, atomic_write, is_temp_name
 from .vecmath import all_finite
 
 MODEL_FORMAT = "fastw2v-model"
@@ -52,8 +52,7 @@ class ModelFormatError(ValueError):
 _DATA_NAME = re.compile(re.escape(_DATA_PREFIX) + r"[a-z0-9_]{8}")
 #: The files a data folder holds (:func:`fastw2v.native.save_native`'s, and the
 #: output matrices); a folder holding anything else is not one of ours.
-_DATA_FILES = frozenset({"vectors.npy", "vocab.txt", "meta.json"}
-                        | {name + ".npy" for name in OUTPUTS})
+_DATA_FILES = native.NATIVE_FILES | {name + ".npy" for name in OUTPUTS}
 
 
 def is_model(path):
@@ -83,8 +82,7 @@ def _is_data_folder(folder):
     if not (_DATA_NAME.fullmatch(os.path.basename(folder)) and os.path.isdir(folder)
             and not os.path.islink(folder)):
         return False
-    return all(name in _DATA_FILES or (name.startswith(".") and name.endswith(".tmp"))
-               for name in os.listdir(folder))
+    return all(name in _DATA_FILES or is_temp_name(name) for name in os.listdir(folder))
 
 
 def check_target(path):
@@ -110,7 +108,7 @@ def check_target(path):
     if os.path.isfile(os.path.join(path, MODEL_FILE)):
         raise OutputPathError(f"{path} holds a {MODEL_FILE} that is not a fastw2v model's; "
                               "choose a new or empty directory")
-    if not all(_is_data_folder(os.path.join(path, name)) or _is_model_temp(name)
+    if not all(_is_data_folder(os.path.join(path, name)) or is_temp_name(name, of=MODEL_FILE)
                for name in os.listdir(path)):
         raise OutputPathError(f"{path} is a directory that holds other files, not a "
                               "fastw2v model; choose a new or empty directory")
@@ -161,14 +159,9 @@ def save_model(path, keys, syn0, outputs, counts, meta):
         folder = os.path.join(path, name)
         if name != os.path.basename(data) and _is_data_folder(folder):
             shutil.rmtree(folder, ignore_errors=True)
-        elif _is_model_temp(name):
+        elif is_temp_name(name, of=MODEL_FILE):  # a partial model.json of an interrupted save
             with contextlib.suppress(OSError):
                 os.unlink(folder)
-
-
-def _is_model_temp(name):
-    """True for a partial ``model.json`` an interrupted save left (``.model.json.XXXX.tmp``)."""
-    return name.startswith(f".{MODEL_FILE}.") and name.endswith(".tmp")
 
 
 def read_meta(path):
